@@ -142,6 +142,11 @@ def _prepare_path(path, engine) -> _Input:
             table = engine.read_parquet(text)
         elif suffix in (".csv", ".txt", ".tsv") or text.lower().endswith((".csv.gz", ".csv.zst")):
             table = engine.read_csv(text)
+            dtype = table.schema().get("date")
+            if dtype is not None and dtype.is_timestamp() and dtype.timezone is not None:
+                # DuckDB reads naive values next to offsets as UTC: look at the raw text.
+                raw = engine.read_csv(text, types={"date": "VARCHAR"})
+                _string_tz_counts(raw["date"], raw, text)
         else:
             raise ParameterError(
                 f"{text}: cannot tell the format from the name; use a .parquet or .csv file, or "
@@ -229,6 +234,22 @@ def _check_mixed_tz(n_aware: int, n_naive: int, source: str, aware_pos, naive_po
         )
 
 
+def _string_tz_counts(date, table, source: str) -> int:
+    """Number of timezone-aware values in a string date column; refuse a mixture."""
+    aware = date.re_search(_TZ_PATTERN)
+    counts = table.aggregate(
+        n_aware=aware.ifelse(1, 0).sum(), n_naive=(~aware).ifelse(1, 0).sum()
+    ).execute().iloc[0]
+    n_aware, n_naive = int(counts["n_aware"] or 0), int(counts["n_naive"] or 0)
+    if n_aware and n_naive:
+        raise DataError(
+            f"{source}: column date mixes timezone-aware values ({n_aware:,}) with naive "
+            f"ones ({n_naive:,}). Make them consistent: give every value an offset, or "
+            "convert all to local time without one."
+        )
+    return n_aware
+
+
 def _prepare_ibis(table, source: str, engine=None) -> _Input:
     import ibis.expr.datatypes as dt
 
@@ -238,17 +259,7 @@ def _prepare_ibis(table, source: str, engine=None) -> _Input:
     dtype = schema["date"]
     tz_converted = False
     if dtype.is_string():
-        aware = date.re_search(_TZ_PATTERN)
-        counts = table.aggregate(
-            n_aware=aware.ifelse(1, 0).sum(), n_naive=(~aware).ifelse(1, 0).sum()
-        ).execute().iloc[0]
-        n_aware, n_naive = int(counts["n_aware"] or 0), int(counts["n_naive"] or 0)
-        if n_aware and n_naive:
-            raise DataError(
-                f"{source}: column date mixes timezone-aware values ({n_aware:,}) with naive "
-                f"ones ({n_naive:,}). Make them consistent: give every value an offset, or "
-                "convert all to local time without one."
-            )
+        n_aware = _string_tz_counts(date, table, source)
         if n_aware:
             date = date.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
             tz_converted = True
@@ -382,10 +393,15 @@ def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount):
     return joined.select(*keep, **extra).order_by("customer_id")
 
 
-def _execute(expr, engine):
-    if engine is not None:
-        return engine.execute(expr)
-    return expr.execute()
+def _execute(expr, engine, source: str = "the transaction log"):
+    try:
+        return engine.execute(expr) if engine is not None else expr.execute()
+    except Exception as exc:  # noqa: BLE001 - an engine failure must not surface as a raw trace
+        raise DataError(
+            f"{source}: the query engine could not summarise the log ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}). Check the column types, or read "
+            "the log with crmlab.read_transactions, which parses and cleans them."
+        ) from None
 
 
 def _check_input(stats, source, obs_end, name="observation_end"):
@@ -499,7 +515,7 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
 
     expr = _summary_expr(t, obs_end=obs_end, cal_end=cal_end, aggregate=agg, unit=unit,
                          has_amount=inp.has_amount)
-    out = _to_frame(_execute(expr, inp.engine))
+    out = _to_frame(_execute(expr, inp.engine, inp.source))
     out.attrs.update(
         time_unit=unit, aggregate=agg, observation_end=obs_end, calibration_end=cal_end,
         has_monetary=inp.has_amount, source=inp.source, rows_read=stats["rows"],
@@ -525,7 +541,7 @@ def _input_stats(t, obs_end, inp):
     )
     if inp.has_amount:
         aggs["null_amount"] = (valid & (t.date <= obs_end) & t.amount.isnull()).ifelse(one, zero).sum()
-    return _clean_stats(_execute(t.aggregate(**aggs), inp.engine).iloc[0], aggs)
+    return _clean_stats(_execute(t.aggregate(**aggs), inp.engine, inp.source).iloc[0], aggs)
 
 
 def _clean_stats(row, aggs):
@@ -649,7 +665,7 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
                 frequency=cust.frequency.cast("int64"))
     if inp.has_amount:
         cols["monetary"] = cust.monetary.cast("float64")
-    out = _to_frame(_execute(cust.select(**cols).order_by("customer_id"), inp.engine))
+    out = _to_frame(_execute(cust.select(**cols).order_by("customer_id"), inp.engine, inp.source))
     out.attrs.update(analysis_date=when, recency_unit="D", monetary=monetary,
                      has_monetary=inp.has_amount, source=inp.source,
                      excluded_after_end=stats["after_end"],
