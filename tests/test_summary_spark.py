@@ -1,0 +1,82 @@
+"""The same summary expression on a real local PySpark session equals the DuckDB result."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import crmlab
+
+from test_summary import random_log
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark_con():
+    import ibis
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = (
+            SparkSession.builder.master("local[1]")
+            .appName("crmlab-summary-test")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.memory", "1g")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        con = ibis.pyspark.connect(session)
+    yield con
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def log():
+    df = random_log(11, n_customers=200)
+    df.loc[[5, 6], "customer_id"] = None  # counted and dropped on both engines
+    return df
+
+
+@pytest.fixture(scope="module")
+def spark_table(spark_con, log):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return spark_con.create_table("crmlab_tx", log, overwrite=True)
+
+
+def run(tx, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas-3 notices from PySpark, exclusion notes
+        return crmlab.summarise(tx, **kw)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(observation_end="2020-03-31", calibration_end="2019-12-31", aggregate="D", time_unit="W"),
+    dict(observation_end="2020-01-15 12:00", aggregate="W", time_unit="W"),
+    dict(observation_end="2020-06-30", calibration_end="2019-10-15", aggregate="M", time_unit="M"),
+])
+def test_spark_equals_duckdb(spark_table, log, kw):
+    spark = run(spark_table, **kw)
+    duck = run(log, **kw)
+    assert spark.attrs["dropped_null_customer"] == duck.attrs["dropped_null_customer"] == 2
+    assert spark.attrs["excluded_after_end"] == duck.attrs["excluded_after_end"] > 0
+    assert spark.attrs["source"].startswith("Ibis table (pyspark)")
+    pd.testing.assert_frame_equal(spark, duck, check_exact=False, rtol=1e-12)
+
+
+def test_pandas_frame_on_a_spark_engine_and_rfm(spark_con, spark_table, log):
+    kw = dict(observation_end="2020-03-31", time_unit="W")
+    pd.testing.assert_frame_equal(run(log, engine=spark_con, **kw), run(log, **kw),
+                                  check_exact=False, rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spark_rfm = crmlab.rfm_table(spark_table, analysis_date="2020-01-15", monetary="mean")
+        duck_rfm = crmlab.rfm_table(log, analysis_date="2020-01-15", monetary="mean")
+    pd.testing.assert_frame_equal(spark_rfm, duck_rfm, check_exact=False, rtol=1e-12)
