@@ -1,0 +1,51 @@
+"""CLV / BTYD models fitted by maximum likelihood.
+
+Models (lifetimes' parameter names): :class:`BetaGeo` (BG/NBD), :class:`ModifiedBetaGeo`
+(MBG/NBD), :class:`ParetoNBD`, :class:`BetaGeoBetaBinom` (BG/BB), :class:`GammaGamma` and
+:class:`ShiftedBetaGeometric` (sBG). ``fit("bgnbd", summary)`` is the single entry point.
+Every time argument is in the unit of the summary the model was fitted on
+(``summary.attrs["time_unit"]``).
+"""
+
+from __future__ import annotations
+
+from ..errors import ParameterError
+from .bgbb import BetaGeoBetaBinom
+from .bgnbd import BetaGeo, ModifiedBetaGeo
+from .gammagamma import GammaGamma
+from .paretonbd import ParetoNBD
+from .sbg import ShiftedBetaGeometric
+
+MODELS = {
+    "bgnbd": BetaGeo,
+    "mbgnbd": ModifiedBetaGeo,
+    "paretonbd": ParetoNBD,
+    "bgbb": BetaGeoBetaBinom,
+    "gammagamma": GammaGamma,
+    "sbg": ShiftedBetaGeometric,
+}
+
+
+def fit(model: str, summary, **options):
+    """Fit a CLV model by name and return the fitted model.
+
+    Parameters
+    ----------
+    model : {"bgnbd", "mbgnbd", "paretonbd", "bgbb", "gammagamma", "sbg"}
+    summary : DataFrame
+        A :func:`crmlab.summarise` or :func:`crmlab.compress` frame (survivors by period for sBG).
+    **options
+        Passed to the model's constructor (``penalizer``, ``n_starts``, ``seed``...).
+    """
+    key = str(model).lower().replace("/", "").replace("-", "").replace("_", "")
+    if key not in MODELS:
+        raise ParameterError(f"model={model!r} is unknown; use one of {', '.join(MODELS)}.")
+    try:
+        m = MODELS[key](**options)
+    except TypeError as e:
+        raise ParameterError(f"{model}: unknown option ({e}); see help(crmlab.clv.{MODELS[key].__name__}).") from None
+    return m.fit(summary)
+
+
+__all__ = ["MODELS", "fit", "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom",
+           "GammaGamma", "ShiftedBetaGeometric"]

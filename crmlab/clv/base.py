@@ -1,0 +1,372 @@
+"""Maximum-likelihood machinery shared by every CLV model.
+
+Each model supplies a per-row log-likelihood with its exact gradient with respect to the *log*
+parameters; this module does the rest: input checks, weights (from :func:`crmlab.compress`),
+multi-start L-BFGS-B on log parameters, the optional L2 penalty of lifetimes, standard errors
+from the observed information, boundary detection, ``summary()`` and delta-method intervals
+computed in chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from .. import i18n
+from ..errors import ModelError, ParameterError
+from ..units import rate_per_period, time_unit_of
+
+i18n.register(
+    {
+        "clv.estimate": {"zh": "估计值", "en": "estimate"},
+        "clv.se": {"zh": "标准误", "en": "std. error"},
+        "clv.lower": {"zh": "95%下限", "en": "lower 95%"},
+        "clv.upper": {"zh": "95%上限", "en": "upper 95%"},
+        "clv.note": {"zh": "说明", "en": "note"},
+        "clv.at_bound": {"zh": "参数位于边界", "en": "parameter at its bound"},
+        "clv.no_dropout": {
+            "zh": "未检测到流失：a, b → ∞（a/(a+b) → 0），模型退化为 NBD",
+            "en": "no dropout detected: a, b → ∞ (a/(a+b) → 0), the model reduces to the NBD",
+        },
+        "clv.const_dropout": {
+            "zh": "a, b → ∞：所有客户的流失概率相同，p = {p:.4g}",
+            "en": "a, b → ∞: the same dropout probability p = {p:.4g} for every customer",
+        },
+    }
+)
+
+#: Log-parameter box: about 3e-7 .. 3e6. A parameter that ends within ``_EDGE`` of it is a
+#: boundary solution (the likelihood keeps rising as the parameter diverges).
+LOG_BOUND = 15.0
+_EDGE = 1.0
+Z95 = 1.959963984540054
+
+
+@dataclass
+class Convergence:
+    """What the optimiser did: best run, number of starts, and whether it is a boundary fit."""
+
+    success: bool
+    message: str
+    n_starts: int
+    n_iterations: int
+    boundary: str | None = None
+
+    def __str__(self) -> str:
+        b = f", boundary: {self.boundary}" if self.boundary else ""
+        return f"{'converged' if self.success else 'NOT converged'} ({self.message}; {self.n_starts} starts{b})"
+
+
+def check_columns(data: pd.DataFrame, columns, model: str) -> None:
+    """Raise ModelError naming the missing columns of a summary frame."""
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError(
+            f"{model} needs a summary DataFrame (from crmlab.summarise or crmlab.compress); "
+            f"got {type(data).__name__}."
+        )
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ModelError(
+            f"{model}: the summary lacks column(s) {missing}; build it with crmlab.summarise(...) "
+            f"or rename your columns to {list(columns)}."
+        )
+    if len(data) == 0:
+        raise ModelError(f"{model}: the summary is empty (0 customers); there is nothing to fit.")
+
+
+def numeric(data: pd.DataFrame, col: str, model: str) -> np.ndarray:
+    """A column as float64, raising ModelError on non-numeric or missing values."""
+    try:
+        values = pd.to_numeric(data[col], errors="raise").to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        raise ModelError(f"{model}: column {col!r} must be numeric.") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ModelError(
+            f"{model}: column {col!r} has {int(bad.sum())} missing or infinite value(s); "
+            "drop or fill those customers before fitting."
+        )
+    return values
+
+
+def weights_of(data: pd.DataFrame, model: str) -> np.ndarray:
+    """The ``weights`` column (from crmlab.compress) if present, else ones."""
+    if "weights" not in data.columns:
+        return np.ones(len(data))
+    w = numeric(data, "weights", model)
+    if (w < 0).any():
+        raise ModelError(f"{model}: column 'weights' has negative values; weights count customers.")
+    return w
+
+
+def check_frt(x, tx, T, model: str) -> None:
+    """Frequency/recency/T consistency checks shared by the continuous-time models."""
+    if (x < 0).any():
+        raise ModelError(f"{model}: column 'frequency' has negative values (repeat purchases >= 0).")
+    if (tx < 0).any() or (T < 0).any():
+        raise ModelError(f"{model}: columns 'recency' and 'T' must be >= 0.")
+    bad = tx > T * (1 + 1e-9) + 1e-12
+    if bad.any():
+        raise ModelError(
+            f"{model}: recency is greater than T for {int(bad.sum())} customer(s); recency is the "
+            "age at the last purchase and cannot exceed the age T. Rebuild the summary."
+        )
+    bad = (x == 0) & (tx > 0)
+    if bad.any():
+        raise ModelError(
+            f"{model}: {int(bad.sum())} customer(s) have frequency 0 but recency > 0; with no "
+            "repeat purchase recency must be 0 (lifetimes' definition)."
+        )
+
+
+def discount_per_period(discount_rate, rate_unit, unit: str) -> float:
+    """The discount rate per period of the summary's unit.
+
+    ``rate_unit`` is required: the caller says whether ``discount_rate`` is per day, week, month
+    or year ('D', 'W', 'M', 'Y'); it is converted exactly to the summary's unit, so a weekly
+    summary is never discounted with a monthly rate by accident.
+    """
+    if rate_unit is None:
+        raise ParameterError(
+            "discount_rate needs rate_unit='D'|'W'|'M'|'Y' (the period the rate is quoted per); "
+            f"the summary is in unit {unit!r}, and the rate is converted to it exactly."
+        )
+    rate = float(discount_rate)
+    if not np.isfinite(rate) or rate <= -1:
+        raise ParameterError(f"discount_rate={discount_rate!r} must be a finite number > -1.")
+    return rate_per_period(rate, per=rate_unit, unit=unit)
+
+
+class Model:
+    """Base class: subclasses set ``name``, ``param_names`` and implement the likelihood."""
+
+    name = "model"
+    param_names: tuple[str, ...] = ()
+    key = ""
+
+    def __init__(self, *, penalizer: float = 0.0, n_starts: int = 3, seed: int = 0,
+                 tol: float = 1e-10, maxiter: int = 2000):
+        self.penalizer = penalizer
+        self.n_starts = n_starts
+        self.seed = seed
+        self.tol = tol
+        self.maxiter = maxiter
+
+    # -- subclass API -------------------------------------------------------------------------
+    def _prepare(self, data: pd.DataFrame) -> dict:
+        """Validate and return the arrays the likelihood needs (plus ``w``)."""
+        raise NotImplementedError
+
+    def _loglik(self, theta: np.ndarray, d: dict, grad: bool = True):
+        """Per-row log-likelihood and (n, k) gradient w.r.t. log parameters."""
+        raise NotImplementedError
+
+    def _starts(self, d: dict) -> list[np.ndarray]:
+        """Starting points in log-parameter space (the first is the most plausible)."""
+        return [np.zeros(len(self.param_names))]
+
+    # -- fitting ------------------------------------------------------------------------------
+    def _objective(self, logp, d, wsum):
+        theta = np.exp(logp)
+        ll, g = self._loglik(theta, d)
+        if not np.all(np.isfinite(ll)):
+            return np.inf, np.zeros_like(logp)
+        f = -(d["w"] @ ll) / wsum + self.penalizer * np.sum(theta**2)
+        gr = -(d["w"] @ g) / wsum + self.penalizer * 2 * theta**2
+        return f, gr
+
+    def _optimise(self, d, starts, bounds=None):
+        wsum = d["w"].sum()
+        k = len(starts[0])
+        bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * k
+        best, its = None, 0
+        for x0 in starts:
+            x0 = np.clip(np.asarray(x0, float), -LOG_BOUND + 0.1, LOG_BOUND - 0.1)
+            with np.errstate(all="ignore"):
+                res = optimize.minimize(
+                    self._objective, x0, args=(d, wsum), jac=True, method="L-BFGS-B", bounds=bounds,
+                    options={"maxiter": self.maxiter, "ftol": self.tol * 1e-3, "gtol": 1e-9},
+                )
+            its += res.nit
+            if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
+                best = res
+        if best is None:
+            raise ModelError(f"{self.name}: the likelihood is not finite at any starting point.")
+        return best, its
+
+    def fit(self, data: pd.DataFrame):
+        """Fit the model by maximum likelihood and return ``self``.
+
+        Parameters
+        ----------
+        data : DataFrame
+            A summary from :func:`crmlab.summarise` (or :func:`crmlab.compress`, whose
+            ``weights`` column is used). Its ``attrs["time_unit"]`` says in which unit recency
+            and T are measured; predictions use the same unit.
+        """
+        if self.penalizer < 0:
+            raise ParameterError(f"penalizer={self.penalizer!r} must be >= 0.")
+        self.time_unit_ = self._unit_of(data)
+        d = self._prepare(data)
+        self.data_ = data
+        self._d = d
+        self.n_customers_ = float(d["w"].sum())
+        rng = np.random.default_rng(self.seed)
+        starts = self._starts(d)
+        k = len(self.param_names)
+        while len(starts) < max(1, self.n_starts):
+            starts.append(starts[0] + rng.normal(0, 1.0, k))
+        res, its = self._optimise(d, starts[: max(1, self.n_starts)])
+        boundary = None
+        at = np.abs(np.abs(res.x) - LOG_BOUND) < _EDGE
+        if at.any():
+            boundary = ", ".join(f"{n} → {'∞' if res.x[i] > 0 else '0'}"
+                                 for i, n in enumerate(self.param_names) if at[i])
+        self.convergence_ = Convergence(bool(res.success), str(res.message), len(starts[: self.n_starts]),
+                                        int(its), boundary)
+        self._set_params(np.exp(res.x), d)
+        return self
+
+    def _unit_of(self, data):
+        if isinstance(data, pd.DataFrame):
+            return time_unit_of(data)
+        raise ModelError(f"{self.name} needs a summary DataFrame; got {type(data).__name__}.")
+
+    def _set_params(self, theta, d, free=None, note=None):
+        """Store params, log-likelihood, information criteria and standard errors."""
+        self._theta = np.asarray(theta, float)
+        self.params_ = pd.Series(self._theta, index=list(self.param_names), name="estimate")
+        ll, _ = self._loglik(self._theta, d, grad=False)
+        self.log_likelihood_ = float(d["w"] @ ll)
+        free = np.isfinite(self._theta) if free is None else free
+        self._free = free
+        kfree = int(free.sum())
+        n = self.n_customers_
+        self.aic_ = -2 * self.log_likelihood_ + 2 * kfree
+        self.bic_ = -2 * self.log_likelihood_ + np.log(n) * kfree
+        self.note_ = note or (f"{i18n.t('clv.at_bound', 'en')}: {self.convergence_.boundary}"
+                              if self.convergence_.boundary else "")
+        cov = np.full((len(theta), len(theta)), np.nan)
+        if kfree:
+            idx = np.flatnonzero(free)
+            h = self._hessian_log(self._theta, d, idx)
+            try:
+                cov_f = np.linalg.inv(-h)
+                if np.all(np.diag(cov_f) > 0):
+                    cov[np.ix_(idx, idx)] = cov_f
+            except np.linalg.LinAlgError:
+                pass
+        self.covariance_log_ = pd.DataFrame(cov, index=self.param_names, columns=self.param_names)
+        se_log = np.sqrt(np.diag(cov))
+        self.standard_errors_ = pd.Series(self._theta * se_log, index=list(self.param_names),
+                                          name="se")
+        with np.errstate(all="ignore"):
+            lo = np.exp(np.log(self._theta) - Z95 * se_log)
+            hi = np.exp(np.log(self._theta) + Z95 * se_log)
+        self.confidence_intervals_ = pd.DataFrame({"lower 95%": lo, "upper 95%": hi},
+                                                  index=list(self.param_names))
+
+    def _hessian_log(self, theta, d, idx, h=1e-5):
+        """Observed-information Hessian of the total log-likelihood in log parameters.
+
+        Central differences of the exact gradient (not of the likelihood), so it is accurate to
+        about 1e-8 relative.
+        """
+        logp = np.log(theta)
+        k = len(idx)
+        H = np.zeros((k, k))
+        for j, i in enumerate(idx):
+            step = np.zeros_like(logp)
+            step[i] = h
+            _, gp = self._loglik(np.exp(logp + step), d)
+            _, gm = self._loglik(np.exp(logp - step), d)
+            H[:, j] = (d["w"] @ (gp - gm))[idx] / (2 * h)
+        return (H + H.T) / 2
+
+    # -- reporting ----------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "params_"):
+            raise ModelError(f"{self.name} is not fitted yet; call .fit(summary) first.")
+
+    def summary(self, lang: str = "en") -> pd.DataFrame:
+        """Estimates, standard errors and 95% intervals (log-scale, so always positive)."""
+        self._check_fitted()
+        i18n.check_lang(lang)
+        out = pd.DataFrame({
+            i18n.t("clv.estimate", lang): self.params_,
+            i18n.t("clv.se", lang): self.standard_errors_,
+            i18n.t("clv.lower", lang): self.confidence_intervals_["lower 95%"],
+            i18n.t("clv.upper", lang): self.confidence_intervals_["upper 95%"],
+        })
+        out.attrs.update({"log_likelihood": self.log_likelihood_, "aic": self.aic_, "bic": self.bic_,
+                          "n_customers": self.n_customers_, "time_unit": self.time_unit_,
+                          "note": self.note_, "convergence": str(self.convergence_)})
+        return out
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"<crmlab.clv.{type(self).__name__} (not fitted)>"
+        ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        note = f"; {self.note_}" if self.note_ else ""
+        return (f"<crmlab.clv.{type(self).__name__}: {ps}; LL={self.log_likelihood_:.2f}, "
+                f"n={self.n_customers_:.0f}, unit={self.time_unit_}{note}>")
+
+    # -- uncertainty --------------------------------------------------------------------------
+    def _delta_interval(self, func, n, *, transform="log", chunk=200_000, extra=None):
+        """Delta-method 95% interval of a per-row prediction, computed in chunks.
+
+        ``func(theta, extra_theta, sl)`` returns the prediction for rows ``sl``. Derivatives are
+        central differences in log parameters; the interval is built on the log (or logit) scale
+        so it respects the range of the quantity. ``extra`` is ``(theta, cov_log)`` of a second,
+        independent model (the spend model in CLV).
+        """
+        blocks = [(self._theta, self.covariance_log_.to_numpy(), 0)]
+        if extra is not None:
+            blocks.append((extra[0], extra[1], 1))
+        fwd = {"log": np.log, "logit": lambda p: np.log(p) - np.log1p(-p)}[transform]
+        inv = {"log": np.exp, "logit": lambda z: 1 / (1 + np.exp(-z))}[transform]
+        est = np.empty(n)
+        lo = np.empty(n)
+        hi = np.empty(n)
+        h = 1e-4
+        for start in range(0, n, chunk):
+            sl = slice(start, min(n, start + chunk))
+            thetas = [b[0] for b in blocks]
+            f0 = func(*thetas, sl) if extra is not None else func(thetas[0], None, sl)
+            with np.errstate(all="ignore"):
+                z0 = fwd(f0)
+            var = np.zeros_like(f0)
+            for th, cov, which in blocks:
+                cov = np.where(np.isfinite(cov), cov, 0.0)
+                free = np.flatnonzero(np.diag(cov) > 0)
+                grads = []
+                for i in free:
+                    tp = th.copy()
+                    tm = th.copy()
+                    tp[i] *= np.exp(h)
+                    tm[i] *= np.exp(-h)
+                    args_p = [t.copy() for t in thetas]
+                    args_m = [t.copy() for t in thetas]
+                    args_p[which], args_m[which] = tp, tm
+                    fp = func(*args_p, sl) if extra is not None else func(args_p[0], None, sl)
+                    fm = func(*args_m, sl) if extra is not None else func(args_m[0], None, sl)
+                    with np.errstate(all="ignore"):
+                        grads.append((fwd(fp) - fwd(fm)) / (2 * h))
+                if grads:
+                    G = np.vstack(grads)
+                    C = cov[np.ix_(free, free)]
+                    var += np.einsum("in,ij,jn->n", G, C, G)
+            se = np.sqrt(np.where(np.isfinite(var), var, 0.0))
+            est[sl] = f0
+            with np.errstate(all="ignore"):
+                lo[sl] = np.where(np.isfinite(z0), inv(z0 - Z95 * se), f0)
+                hi[sl] = np.where(np.isfinite(z0), inv(z0 + Z95 * se), f0)
+        return est, lo, hi
+
+
+def interval_frame(est, lo, hi, index, name) -> pd.DataFrame:
+    """A prediction with its interval as a DataFrame (columns: name, lower, upper)."""
+    return pd.DataFrame({name: est, "lower": lo, "upper": hi}, index=index)

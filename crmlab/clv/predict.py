@@ -1,0 +1,165 @@
+"""Vectorised predictions shared by the continuous-time purchase models (BG/NBD, MBG/NBD,
+Pareto/NBD). A model provides four kernels on numpy arrays; this mixin handles data, units,
+CLV discounting and intervals. Every time argument is in the summary's unit (``time_unit_``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError, ParameterError
+from ..units import time_unit_of
+from .base import check_columns, check_frt, discount_per_period, interval_frame, numeric
+
+
+class ContinuousPredictions:
+    """Mixin: ``expected_purchases``, ``conditional_expected_purchases``, ``p_alive``, ``pmf``
+    and ``clv`` for a fitted continuous-time model."""
+
+    def _pred_data(self, data):
+        self._check_fitted()
+        if data is None:
+            d = self._d
+            return self.data_.index, d["x"], d["tx"], d["T"]
+        check_columns(data, ("frequency", "recency", "T"), self.name)
+        unit = time_unit_of(data)
+        if unit != self.time_unit_:
+            raise ModelError(
+                f"{self.name} was fitted on a summary in unit {self.time_unit_!r}, but this one is in "
+                f"{unit!r}; rebuild it with time_unit={self.time_unit_!r}."
+            )
+        x = numeric(data, "frequency", self.name)
+        tx = numeric(data, "recency", self.name)
+        T = numeric(data, "T", self.name)
+        check_frt(x, tx, T, self.name)
+        return data.index, x, tx, T
+
+    @staticmethod
+    def _check_t(t, name="t"):
+        arr = np.asarray(t, float)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ParameterError(f"{name}={t!r} must be a non-negative number of periods.")
+        return arr
+
+    def expected_purchases(self, t):
+        """Expected repeat purchases in (0, t] for a new customer (t in the summary's unit)."""
+        self._check_fitted()
+        t = self._check_t(t)
+        return self._k_expected(self._theta, t)
+
+    def conditional_expected_purchases(self, t, data=None, *, interval=False):
+        """Expected purchases in the next ``t`` periods for each customer.
+
+        Parameters
+        ----------
+        t : float
+            Horizon in the summary's unit (``time_unit_``).
+        data : DataFrame, optional
+            Summary in the same unit; default: the data the model was fitted on.
+        interval : bool
+            Also return a 95% delta-method interval (columns ``lower``, ``upper``).
+        """
+        t = float(self._check_t(t))
+        idx, x, tx, T = self._pred_data(data)
+        if not interval:
+            return pd.Series(self._k_cond(self._theta, t, x, tx, T), index=idx,
+                             name="expected_purchases")
+
+        def f(th, _, sl):
+            return self._k_cond(th, t, x[sl], tx[sl], T[sl])
+
+        return interval_frame(*self._delta_interval(f, len(x)), idx, "expected_purchases")
+
+    def p_alive(self, data=None, *, interval=False):
+        """P(alive) at the end of the calibration period for each customer."""
+        idx, x, tx, T = self._pred_data(data)
+        if not interval:
+            return pd.Series(self._k_p_alive(self._theta, x, tx, T), index=idx, name="p_alive")
+
+        def f(th, _, sl):
+            return self._k_p_alive(th, x[sl], tx[sl], T[sl])
+
+        return interval_frame(*self._delta_interval(f, len(x), transform="logit"), idx, "p_alive")
+
+    def pmf(self, n, t):
+        """P(X(t) = n): probability of ``n`` repeat purchases in (0, t] for a new customer."""
+        self._check_fitted()
+        t = float(self._check_t(t))
+        n = np.asarray(n)
+        if np.any(n < 0) or np.any(n != np.round(n)):
+            raise ParameterError(f"n={n!r} must be a non-negative whole number of purchases.")
+        return self._k_pmf(self._theta, n, t)
+
+    def clv(self, spend_model, horizon, discount_rate, data=None, *, rate_unit, interval=False):
+        """Discounted expected value of each customer's purchases over ``horizon`` periods.
+
+        CLV = m · Σ_{i=1..H} (E[X(i)] − E[X(i−1)]) / (1 + d)^i, with E the conditional expected
+        purchases, periods in the summary's unit, and d the discount rate per such period.
+
+        Parameters
+        ----------
+        spend_model : GammaGamma or float or Series
+            A fitted :class:`GammaGamma` (its conditional expected spend per customer is used;
+            ``data`` must then have ``monetary_value``), or a spend per purchase.
+        horizon : int
+            Number of periods of the summary's unit (e.g. 52 for a year on a weekly summary).
+        discount_rate : float
+            Discount rate quoted per ``rate_unit``.
+        rate_unit : {'D', 'W', 'M', 'Y'}
+            Period the rate is quoted per; required, and converted exactly to the summary's unit.
+        interval : bool
+            Also return a 95% delta-method interval using both models' parameter covariances.
+        """
+        idx, x, tx, T = self._pred_data(data)
+        d = discount_per_period(discount_rate, rate_unit, self.time_unit_)
+        H = int(horizon)
+        if H != horizon or H < 1:
+            raise ParameterError(f"horizon={horizon!r} must be a whole number of periods >= 1.")
+        frame = self.data_ if data is None else data
+        spend_fn, extra = _spend(spend_model, frame, len(x))
+        steps = np.arange(1, H + 1, dtype=float)
+        disc = (1 + d) ** -steps
+
+        def f(th, th_spend, sl):
+            prev = 0.0
+            total = np.zeros(len(x[sl]))
+            for i, t in enumerate(steps):
+                cur = self._k_cond(th, t, x[sl], tx[sl], T[sl])
+                total += (cur - prev) * disc[i]
+                prev = cur
+            return total * spend_fn(th_spend, sl)
+
+        if not interval:
+            th_s = extra[0] if extra else None
+            return pd.Series(f(self._theta, th_s, slice(None)), index=idx, name="clv")
+        return interval_frame(*self._delta_interval(f, len(x), extra=extra), idx, "clv")
+
+
+def _spend(spend_model, frame, n):
+    """A function (theta_spend, rows) -> spend per purchase, and the spend model's covariance."""
+    from .gammagamma import GammaGamma
+
+    if isinstance(spend_model, GammaGamma):
+        spend_model._check_fitted()
+        check_columns(frame, ("frequency", "monetary_value"), "clv")
+        x = numeric(frame, "frequency", "clv")
+        m = numeric(frame, "monetary_value", "clv")
+
+        def fn(th, sl):
+            return spend_model._k_spend(th, x[sl], m[sl])
+
+        return fn, (spend_model._theta, spend_model.covariance_log_.to_numpy())
+    if isinstance(spend_model, pd.Series):
+        vals = spend_model.reindex(frame.index).to_numpy(float)
+        if np.isnan(vals).any():
+            raise ParameterError("spend_model: the spend Series lacks some customers of the summary.")
+    else:
+        try:
+            vals = np.broadcast_to(np.asarray(spend_model, float), (n,))
+        except (TypeError, ValueError):
+            raise ParameterError(
+                "spend_model must be a fitted crmlab.clv.GammaGamma, a number or a Series of spend "
+                "per purchase indexed by customer."
+            ) from None
+    return (lambda th, sl: vals[sl]), None
