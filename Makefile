@@ -22,6 +22,7 @@ $(VENV)/.core: $(BIN)/python requirements.lock pyproject.toml
 
 $(VENV)/.dev: $(VENV)/.core requirements-dev.lock
 	$(PIP) install -r requirements.lock -r requirements-dev.lock
+	-$(BIN)/nbstripout --install --attributes .gitattributes  # strip notebook outputs on commit
 	touch $@
 
 setup: $(VENV)/.core

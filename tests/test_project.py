@@ -1,0 +1,100 @@
+"""The project's own contract: layout, the two commands, environments and stripped notebooks."""
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(req: str) -> str:
+    return re.split(r"[\[<>=!~ ;]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_top_level_layout():
+    for name in ["notebooks", "crmlab", "data", "reports", "tests", "benchmarks", ".ci"]:
+        assert (ROOT / name).is_dir(), name
+    for name in ["environment.yml", "README.md", "pyproject.toml", "Makefile", ".gitignore",
+                 ".ci/run", "requirements.lock", "requirements-dev.lock"]:
+        assert (ROOT / name).is_file(), name
+
+
+def test_environment_yml_names_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        wanted |= {_name(r) for r in extra}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip
+    named = {_name(r) for r in pip if not r.startswith("-")}
+    assert named == wanted, (named ^ wanted)
+    # and the same version bounds, so the two routes cannot drift apart
+    bounds = {r.replace(" ", "") for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        bounds |= {r.replace(" ", "") for r in extra}
+    assert {r.replace(" ", "") for r in pip if not r.startswith("-")} == bounds
+
+
+def test_lock_pins_every_dependency_exactly():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    locked = {}
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        for line in (ROOT / lock).read_text().splitlines():
+            if line and not line.startswith("#"):
+                name, _, version = line.partition("==")
+                assert version, f"{lock}: {line!r} is not pinned with =="
+                locked[_name(name)] = version
+    names = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        names |= {_name(r) for r in extra}
+    assert names <= set(locked), names - set(locked)
+    core = {_name(l.partition("==")[0]) for l in (ROOT / "requirements.lock").read_text().split()}
+    assert "pyspark" not in core  # the spark extra stays out of `make report`'s install
+
+
+def test_makefile_and_ci_use_the_readme_commands():
+    make = (ROOT / "Makefile").read_text()
+    for target in ("report:", "test:", "lab:", "handouts:", "clean-reports:"):
+        assert re.search(rf"^{target}", make, re.M), target
+    assert "requirements.lock" in make
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make report" in readme and "make test" in readme
+
+
+def test_installed_version_of_the_pinned_packages_matches_the_lock():
+    from importlib.metadata import version
+
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        name, _, pinned = line.partition("==")
+        if _name(name) in {"pandas", "numpy", "duckdb", "ibis-framework", "sqlglot", "lifetimes"}:
+            assert version(name) == pinned, name
+
+
+def test_committed_notebooks_have_no_outputs():
+    files = subprocess.run(["git", "ls-files", "notebooks/*.ipynb"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for path in files:
+        nb = json.loads((ROOT / path).read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs") and not cell.get("execution_count"), path
+
+
+def test_built_reports_are_ignored_by_git():
+    ignored = subprocess.run(["git", "check-ignore", "reports/cdnow/zh/thesis.html", ".venv/x"],
+                             cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert ignored == ["reports/cdnow/zh/thesis.html", ".venv/x"]
+    kept = subprocess.run(["git", "check-ignore", "reports/profiles/cdnow.yml"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert kept.returncode == 1  # profiles are tracked
+
+
+def test_python_version():
+    assert sys.version_info >= (3, 11)
