@@ -1,0 +1,211 @@
+"""Targeting policies ranked by profit: "contact everyone whose score is at least s".
+
+For a threshold policy that contacts the top k customers by a score (CLV, P(alive), an RFM
+score, predicted uplift...)::
+
+    incremental(k) = Σ_{top k} uplift_i                       (caused by the campaign)
+    treated(k)     = Σ_{top k} outcome_i if treated           (who redeems the offer)
+    cost(k)        = contact_cost · k + offer_cost · treated(k) + fixed_cost
+    profit(k)      = margin · incremental(k) − cost(k),        ROI = profit / cost
+
+Outcomes are 0/1 responses (then ``margin`` is profit per incremental response and
+``offer_cost`` the cost per redeemed offer) or amounts (then both are rates per unit, e.g.
+margin 0.3 and a 10% discount as offer_cost 0.1). Offers redeemed by customers who would have
+bought anyway are a cost with no gain, which is why targeting on uplift can beat targeting on
+value.
+
+The uplift comes from a model or an assumption (model mode: ``uplift=`` and ``response=``),
+or is measured inside each top-k group from a randomised test (experiment mode:
+``treatment=`` and ``outcome=``). A customer bootstrap gives intervals for the profit curve
+and for the profit-maximising threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ._common import (
+    binary_column,
+    bootstrap_weights,
+    check_arms,
+    check_positive_int,
+    need_frame,
+    numeric_column,
+)
+
+
+@dataclass
+class PolicyResult:
+    """Profit curve of threshold policies. ``curve`` has one row per fraction targeted."""
+
+    curve: pd.DataFrame
+    best: pd.Series
+    boot_best_fraction: np.ndarray = field(repr=False, default=None)
+
+    def summary(self) -> pd.Series:
+        return self.best
+
+
+def _column_or_value(frame, spec, name, n):
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return numeric_column(frame, spec)
+    try:
+        return np.full(n, float(spec))
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}= must be a column name or a number, got {spec!r}.") from None
+
+
+def _curves(W, sorted_cols, pos, mode):
+    """Cumulative sums at positions ``pos`` for weight rows W (shape (b, n))."""
+    if mode == "model":
+        u, p = sorted_cols
+        k = np.cumsum(W, axis=1)[:, pos]
+        inc = np.cumsum(W * u, axis=1)[:, pos]
+        red = np.cumsum(W * p, axis=1)[:, pos]
+        return k, inc, red
+    t, y = sorted_cols
+    nt = np.cumsum(W * t, axis=1)[:, pos]
+    nc = np.cumsum(W * (1 - t), axis=1)[:, pos]
+    yt = np.cumsum(W * t * y, axis=1)[:, pos]
+    yc = np.cumsum(W * (1 - t) * y, axis=1)[:, pos]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rt = yt / nt
+        rc = yc / nc
+    k = nt + nc
+    return k, k * (rt - rc), k * rt
+
+
+def policy_profit(
+    frame: pd.DataFrame,
+    *,
+    score: str,
+    margin: float,
+    contact_cost: float = 0.0,
+    offer_cost: float = 0.0,
+    fixed_cost: float = 0.0,
+    uplift=None,
+    response=None,
+    treatment: str | None = None,
+    outcome: str | None = None,
+    fractions=None,
+    n_boot: int = 500,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> PolicyResult:
+    """Expected profit and ROI of contacting the top fraction of customers by ``score``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per customer.
+    score : str
+        Ranking column; higher = contacted first.
+    margin, contact_cost, offer_cost, fixed_cost : float
+        Economics of the campaign (see the module docstring).
+    uplift, response : str or float, optional
+        Model mode. ``uplift``: incremental outcome per contacted customer (a column, e.g. from
+        :func:`crmlab.strategy.uplift`, or an assumed constant). ``response``: expected outcome
+        if contacted (drives the offer cost); defaults to ``uplift`` when ``offer_cost`` is 0.
+    treatment, outcome : str, optional
+        Experiment mode: measure the uplift in each top-k group from a randomised test.
+    fractions : array-like, optional
+        Fractions of customers targeted; default 0.05, 0.10, ..., 1.
+    n_boot, alpha, seed
+        Customer bootstrap for the intervals (``n_boot=0`` skips it).
+
+    Returns
+    -------
+    PolicyResult
+        ``curve``: fraction, threshold (lowest score contacted), n_targeted, incremental,
+        cost, profit, roi, gain (share of all incremental outcome captured), lift (gain /
+        fraction), and profit_ci_low/high. ``best``: the profit-maximising fraction and
+        threshold with bootstrap intervals.
+    """
+    need_frame(frame)
+    n = len(frame)
+    s = numeric_column(frame, score)
+    experiment = treatment is not None or outcome is not None
+    if experiment and uplift is not None:
+        raise ParameterError("give either uplift= (model mode) or treatment=/outcome= (experiment mode), not both.")
+    if experiment:
+        if treatment is None or outcome is None:
+            raise ParameterError("experiment mode needs both treatment= and outcome=.")
+        t = binary_column(frame, treatment, role="treatment").astype(float)
+        check_arms(t, treatment)
+        y = numeric_column(frame, outcome)
+        mode = "experiment"
+    else:
+        if uplift is None:
+            raise ParameterError(
+                "policy_profit needs uplift= (a column or an assumed number) or treatment= and "
+                "outcome= from a randomised test."
+            )
+        u = _column_or_value(frame, uplift, "uplift", n)
+        if response is None and offer_cost:
+            raise ParameterError(
+                "offer_cost is paid by everyone who responds when contacted: pass response= "
+                "(a column or a number), e.g. the predicted outcome under treatment."
+            )
+        p = _column_or_value(frame, response, "response", n) if response is not None else u
+        mode = "model"
+    for name, v in (("margin", margin), ("contact_cost", contact_cost),
+                    ("offer_cost", offer_cost), ("fixed_cost", fixed_cost)):
+        if not np.isfinite(v) or (name != "margin" and v < 0):
+            raise ParameterError(f"{name}={v!r} must be a finite number" + (" >= 0." if name != "margin" else "."))
+    fr = np.arange(1, 21) / 20 if fractions is None else np.asarray(fractions, dtype=float)
+    if fr.size == 0 or np.any((fr <= 0) | (fr > 1)):
+        raise ParameterError("fractions must lie in (0, 1].")
+    fr = np.unique(fr)
+    order = np.argsort(-s, kind="stable")
+    pos = np.maximum(np.ceil(fr * n).astype(int), 1) - 1
+    cols = (u[order], p[order]) if mode == "model" else (t[order], y[order])
+
+    def money(k, inc, red):
+        cost = contact_cost * k + offer_cost * red + fixed_cost
+        return margin * inc - cost, cost
+
+    k, inc, red = _curves(np.ones((1, n)), cols, pos, mode)
+    profit, cost = money(k, inc, red)
+    k, inc, red, profit, cost = (a[0] for a in (k, inc, red, profit, cost))
+    total_inc = inc[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = profit / cost
+        gain = inc / total_inc if total_inc != 0 else np.full_like(inc, np.nan)
+    curve = pd.DataFrame({
+        "fraction": fr, "threshold": s[order][pos], "n_targeted": k, "incremental": inc,
+        "cost": cost, "profit": profit, "roi": roi, "gain": gain, "lift": gain / fr,
+    })
+    ib = int(np.nanargmax(profit))
+    best = {"fraction": fr[ib], "threshold": curve.threshold.iloc[ib], "profit": profit[ib],
+            "roi": roi[ib]}
+    boot_best = None
+    if n_boot:
+        n_boot = check_positive_int(n_boot, "n_boot", 20)
+        rng = np.random.default_rng(seed)
+        profits = []
+        for W in bootstrap_weights(n, n_boot, rng):
+            bk, binc, bred = _curves(W, cols, pos, mode)
+            profits.append(money(bk, binc, bred)[0])
+        P = np.vstack(profits)
+        lo, hi = np.nanquantile(P, [alpha / 2, 1 - alpha / 2], axis=0)
+        curve["profit_ci_low"], curve["profit_ci_high"] = lo, hi
+        valid = ~np.all(np.isnan(P), axis=1)
+        boot_idx = np.nanargmax(np.where(np.isnan(P[valid]), -np.inf, P[valid]), axis=1)
+        boot_best = fr[boot_idx]
+        best.update(
+            fraction_ci_low=float(np.quantile(boot_best, alpha / 2)),
+            fraction_ci_high=float(np.quantile(boot_best, 1 - alpha / 2)),
+            threshold_ci_low=float(np.quantile(s[order][pos][boot_idx], alpha / 2)),
+            threshold_ci_high=float(np.quantile(s[order][pos][boot_idx], 1 - alpha / 2)),
+            profit_ci_low=float(lo[ib]), profit_ci_high=float(hi[ib]),
+            max_profit_ci_low=float(np.quantile(np.nanmax(P[valid], axis=1), alpha / 2)),
+            max_profit_ci_high=float(np.quantile(np.nanmax(P[valid], axis=1), 1 - alpha / 2)),
+        )
+    curve.attrs.update(mode=mode, score=score)
+    return PolicyResult(curve=curve, best=pd.Series(best, name=score), boot_best_fraction=boot_best)
