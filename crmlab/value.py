@@ -532,21 +532,29 @@ def clv_simple(margin, retention, discount):
     """Infinite-horizon CLV with constant margin and retention: ``m·r / (1 + d − r)``.
 
     The margin is earned at the end of each period the customer survives (first margin after one
-    retention), i.e. ``Σ_{t≥1} m·(r/(1+d))^t``. Works elementwise on arrays/Series.
+    retention), i.e. ``Σ_{t≥1} m·(r/(1+d))^t``. This is
+    :func:`crmlab.strategy.economics.retention_clv` (margin at the start of each period)
+    shifted by one period, ``r/(1+d)``. Works elementwise on arrays/Series.
     """
+    from .strategy.economics import retention_clv
+
     r, d = _check_rates(retention, discount)
-    out = np.asarray(margin, dtype="float64") * r / (1 + d - r)
-    return out if out.ndim else float(out)
+    out = r / (1 + d) * retention_clv(margin, r, d)
+    return out if np.ndim(out) else float(out)
 
 
 def clv_finite(margin, retention, discount, periods: int):
-    """CLV over ``periods`` periods: ``Σ_{t=1}^{T} m·r^t / (1+d)^t`` (closed form)."""
+    """CLV over ``periods`` periods: ``Σ_{t=1}^{T} m·r^t / (1+d)^t`` (end-of-period margins)."""
+    from .strategy.economics import retention_clv
+
     if int(periods) != periods or periods < 0:
         raise ParameterError(f"periods={periods!r} must be a non-negative whole number.")
     r, d = _check_rates(retention, discount)
-    q = r / (1 + d)
-    out = np.asarray(margin, dtype="float64") * q * (1 - q ** int(periods)) / (1 - q)
-    return out if out.ndim else float(out)
+    if periods == 0:
+        out = np.zeros(np.broadcast(np.asarray(margin), r, d).shape)
+    else:
+        out = r / (1 + d) * retention_clv(margin, r, d, horizon=int(periods))
+    return out if np.ndim(out) else float(out)
 
 
 def customer_equity(clv, n_customers=None) -> float:
@@ -565,8 +573,10 @@ def retention_uplift(margin, retention, discount, delta: float = 0.05,
                      periods: int | None = None) -> pd.DataFrame:
     """The Reichheld & Sasser (1990) exercise: the value effect of ``delta`` more retention.
 
-    Compares CLV at ``retention`` and at ``retention + delta`` (infinite horizon, or ``periods``).
-    Reichheld & Sasser report +25% to +85% profit for 5 points, depending on the industry.
+    Compares CLV at ``retention`` and at ``retention + delta`` (infinite horizon, or ``periods``),
+    with fixed inputs. Reichheld & Sasser report +25% to +85% profit for 5 points, depending on
+    the industry. :func:`crmlab.strategy.retention_scenario` runs the same exercise with
+    uncertain inputs and margin growth.
 
     Returns
     -------
