@@ -867,11 +867,20 @@ def _weights_for(cols, weights) -> pd.Series:
     return w / w.sum()
 
 
+def _weight_columns(weights, default):
+    """The criteria a weight spec names (its keys), or ``default`` for plain sequences."""
+    if isinstance(weights, (AhpResult, EntropyResult)):
+        weights = weights.weights
+    if isinstance(weights, pd.Series):
+        return list(weights.index)
+    if isinstance(weights, Mapping):
+        return list(weights)
+    return list(default)
+
+
 def weighted_score(frame: pd.DataFrame, weights, *, negative=(), directions=None) -> pd.Series:
     """Weighted sum of min–max normalised criteria, in [0, 1] (negative criteria reversed)."""
-    w = _weights_for(list(weights.weights.index) if isinstance(weights, (AhpResult, EntropyResult))
-                     else (list(weights) if isinstance(weights, (Mapping, pd.Series))
-                           else list(frame.columns)), weights)
+    w = _weights_for(_weight_columns(weights, frame.columns), weights)
     x = _criteria_frame(frame, list(w.index))
     z = minmax(x, _directions(list(x.columns), negative, directions))
     return (z * w).sum(axis=1).rename("score")
@@ -888,8 +897,7 @@ def topsis(frame: pd.DataFrame, weights=None, *, negative=(), directions=None) -
     -------
     DataFrame with ``d_plus``, ``d_minus``, ``closeness`` and ``rank`` (1 = best).
     """
-    x = _criteria_frame(frame, None if weights is None or not isinstance(weights, (Mapping, pd.Series))
-                        else list(weights))
+    x = _criteria_frame(frame, None if weights is None else _weight_columns(weights, frame.columns))
     cols = list(x.columns)
     w = _weights_for(cols, np.ones(len(cols)) if weights is None else weights)
     dirs = _directions(cols, negative, directions)
