@@ -36,7 +36,10 @@ from .tables import Table
 RULES_DIR = Path(__file__).parent / "rules"
 
 i18n.register({
-    # column labels shared by the tables of this module
+    # column labels shared by the tables of this module (and rfm/segments, which import it)
+    "col.recency": {"zh": "最近一次购买距今（天）", "en": "Recency (days)"},
+    "col.frequency": {"zh": "购买频率", "en": "Frequency"},
+    "col.monetary": {"zh": "购买金额", "en": "Monetary"},
     "col.share": {"zh": "份额", "en": "Share"},
     "col.top_share": {"zh": "头部客户比例", "en": "Top share of customers"},
     "col.n_customers": {"zh": "客户数", "en": "Customers"},
