@@ -15,6 +15,7 @@ from .bgnbd import BetaGeo, ModifiedBetaGeo
 from .gammagamma import GammaGamma
 from .paretonbd import ParetoNBD
 from .sbg import ShiftedBetaGeometric
+from .validation import chi2_frequency, conditional_by_frequency, holdout_report, tracking
 
 MODELS = {
     "bgnbd": BetaGeo,
@@ -48,4 +49,5 @@ def fit(model: str, summary, **options):
 
 
 __all__ = ["MODELS", "fit", "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom",
-           "GammaGamma", "ShiftedBetaGeometric"]
+           "GammaGamma", "ShiftedBetaGeometric", "holdout_report", "tracking",
+           "conditional_by_frequency", "chi2_frequency"]

@@ -19,11 +19,20 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, roots_laguerre, roots_legendre
 
+from .. import i18n
 from .base import Model, check_columns, check_frt, numeric, weights_of
 from .bgnbd import ModelError_
 from .predict import ContinuousPredictions
 
-_K = 32
+i18n.register({
+    "clv.pnbd_const_rate": {
+        "zh": "s, β → ∞：所有客户的流失率相同，μ = s/β = {mu:.4g}（每期）",
+        "en": "s, β → ∞: the same dropout rate μ = s/β = {mu:.4g} per period for every customer",
+    },
+    "clv.pnbd_no_dropout": {"zh": "未检测到流失：s → 0", "en": "no dropout detected: s → 0"},
+})
+
+_K = 48
 _GL_U, _GL_W = roots_legendre(_K)
 _GL_U, _GL_W = (_GL_U + 1) / 2, _GL_W / 2  # on [0, 1]
 _LG_X, _LG_W = roots_laguerre(_K)
@@ -37,14 +46,22 @@ def _log_h(tau, r, alpha, s, beta, x):
 
 
 def _nodes(r, alpha, s, beta, x, tx, T):
-    """Quadrature nodes τ (n, K) and log weights (including the Jacobian) for J on [t_x, T]."""
-    m = min(alpha, beta)
+    """Quadrature nodes τ (n, K) and log weights (including the Jacobian) for J on [t_x, T].
+
+    In φ = ln((m+τ)/(m+t_x)), m = min(α, β), the integrand is e^{−κφ}·g(φ) with κ its decay
+    rate at φ = 0 and g smooth, decreasing and <= 1. Gauss–Legendre on [0, Φ] when κΦ < 40, else
+    Gauss–Laguerre on the weight e^{−κφ} (the part beyond Φ is below e^{−40} of the total).
+    """
+    if alpha <= beta:
+        m, M, km, ko = alpha, beta, r + x, s + 1.0
+    else:
+        m, M, km, ko = beta, alpha, s + 1.0, r + x
     base = (m + tx)[:, None]
-    q1 = (r + s + x)[:, None]
+    kappa = (km + ko * (m + tx) / (M + tx))[:, None]
     Phi = (np.log(m + T) - np.log(m + tx))[:, None]
-    lag = (q1 * Phi) >= _SWITCH
-    phi = np.where(lag, _LG_X[None, :] / q1, Phi * _GL_U[None, :])
-    logw = np.where(lag, _LOG_LG_W[None, :] + _LG_X[None, :] - np.log(q1),
+    lag = (kappa * Phi) >= _SWITCH
+    phi = np.where(lag, _LG_X[None, :] / kappa, Phi * _GL_U[None, :])
+    logw = np.where(lag, _LOG_LG_W[None, :] + _LG_X[None, :] - np.log(kappa),
                     _LOG_GL_W[None, :] + np.log(np.where(Phi > 0, Phi, 1.0)))
     logw = np.where(Phi > 0, logw, -np.inf)  # t_x = T: empty integral
     tau = base * np.exp(phi) - m
@@ -126,6 +143,20 @@ class ParetoNBD(ContinuousPredictions, Model):
         g[:, 2] = s * (-pT * np.log1p(T / beta) + pJ * (1 / s + gj[:, 2]))
         g[:, 3] = pT * s * T / (beta + T) + pJ * beta * gj[:, 3]
         return ll, g
+
+    def fit(self, data):
+        super().fit(data)
+        b = self.convergence_.boundary or ""
+        r, alpha, s, beta = self._theta
+        if "beta → ∞" in b:
+            self.dropout_rate_ = s / beta
+            self.note_ = i18n.t("clv.pnbd_const_rate", "en", mu=s / beta)
+        elif "s → 0" in b:
+            self.dropout_rate_ = 0.0
+            self.note_ = i18n.t("clv.pnbd_no_dropout", "en")
+        else:
+            self.dropout_rate_ = None
+        return self
 
     # -- prediction kernels -------------------------------------------------------------------
     def _k_p_alive(self, theta, x, tx, T):
