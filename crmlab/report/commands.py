@@ -1,0 +1,104 @@
+"""The ``build``, ``handouts`` and ``run`` subcommands; ``crmlab.cli`` calls :func:`add_commands`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import CrmlabError
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--notebooks", default="notebooks", metavar="DIR",
+                   help="folder of the chapter notebooks (default: notebooks)")
+
+
+def add_commands(subparsers) -> None:
+    """Register ``build``, ``handouts`` and ``run`` on an argparse subparsers object."""
+    b = subparsers.add_parser(
+        "build", help="run the chapters and build the thesis report (HTML + PDF)",
+        description="Run a profile's chapters with papermill and assemble the thesis report "
+                    "into reports/<profile>/<lang>/thesis.html and thesis.pdf.")
+    b.add_argument("--profile", default="cdnow", metavar="NAME|FILE",
+                   help="profile name in reports/profiles/ or a YAML file (default: cdnow)")
+    b.add_argument("--lang", choices=["zh", "en", "all"], default=None,
+                   help="report language (default: the profile's languages)")
+    b.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter (KEY=VALUE for all chapters that declare it, "
+                        "CHAPTER.KEY=VALUE for one); repeatable")
+    b.add_argument("--jobs", type=int, default=2, metavar="N", help="chapters run at once")
+    b.add_argument("--keep-going", action="store_true",
+                   help="build the other chapters when one fails, and mark it in the report")
+    b.add_argument("--show-code", action="store_true", help="show code cells and raw outputs")
+    b.add_argument("--show-ids", action="store_true",
+                   help="show real customer ids (pseudonymised by default)")
+    b.add_argument("--out", default="reports", metavar="DIR", help="output root (default: reports)")
+    b.add_argument("--no-pdf", action="store_true", help="HTML only (quicker drafts)")
+    _common(b)
+    b.set_defaults(func=_build)
+
+    h = subparsers.add_parser("handouts", help="student notebooks, answer keys and their PDFs")
+    h.add_argument("--lang", choices=["zh", "en", "all"], default=None,
+                   help="handout language (default: both)")
+    h.add_argument("--out", default="reports/handouts", metavar="DIR")
+    h.add_argument("--jobs", type=int, default=2, metavar="N")
+    h.add_argument("--no-pdf", action="store_true")
+    _common(h)
+    h.set_defaults(func=_handouts)
+
+    r = subparsers.add_parser("run", help="execute one chapter notebook into reports/runs/")
+    r.add_argument("chapter", help="notebook name, e.g. 02_rfm")
+    r.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    r.add_argument("--out", default="reports/runs", metavar="DIR")
+    _common(r)
+    r.set_defaults(func=_run)
+
+
+def _guard(fn):
+    def wrapper(args) -> int:
+        try:
+            return fn(args)
+        except CrmlabError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return wrapper
+
+
+@_guard
+def _build(args) -> int:
+    from .builder import build
+
+    result = build(args.profile, lang=args.lang, overrides=args.param, jobs=args.jobs,
+                   keep_going=args.keep_going, show_code=args.show_code, show_ids=args.show_ids,
+                   out=args.out, notebooks_dir=args.notebooks, pdf=not args.no_pdf)
+    for lang, files in result.outputs.items():
+        for path in files.values():
+            print(path)
+    if result.failures:
+        for r in result.failures:
+            print(f"error: {r.describe_failure()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@_guard
+def _handouts(args) -> int:
+    from .builder import handouts
+
+    made = handouts(lang=args.lang, out=args.out, notebooks_dir=args.notebooks, jobs=args.jobs,
+                    pdf=not args.no_pdf)
+    for kinds in made.values():
+        for paths in kinds.values():
+            for path in paths:
+                print(path)
+    return 0
+
+
+@_guard
+def _run(args) -> int:
+    from .builder import run_chapter
+
+    res = run_chapter(args.chapter, overrides=args.param, notebooks_dir=args.notebooks,
+                      out=args.out)
+    print(res.output)
+    return 0

@@ -1,0 +1,159 @@
+"""Execute chapter notebooks with papermill, in parallel, with a progress display and logs.
+
+Each chapter runs in its own ``python -m papermill`` subprocess (one kernel each) with the
+``python3`` kernel, which in a virtual environment is this interpreter's ipykernel. The kernel's
+working directory is the caller's, so a relative ``dataset`` path means what the user typed,
+and :data:`crmlab.notebook.NOTEBOOKS_ENV` tells :func:`crmlab.notebook.setup` where the source
+notebooks are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from ..notebook import NOTEBOOKS_ENV
+from .profiles import ChapterRun
+
+KERNEL = "python3"
+
+
+@dataclass
+class RunResult:
+    run: ChapterRun
+    output: Path
+    log: Path
+    ok: bool
+    seconds: float
+    error: str | None = None  # "cell 7 (In [5]): ValueError: ..."
+
+    def describe_failure(self) -> str:
+        return (f"chapter {self.run.chapter} ({self.run.lang}) failed: {self.error}\n"
+                f"  log: {self.log}\n  executed notebook: {self.output}")
+
+
+def _first_error(path: Path) -> str | None:
+    """Locate the failing cell of an executed notebook: number, first line, error."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # the kernel died before papermill saved anything useful
+        return None
+    number = 0
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "papermill-error-cell-tag" in tags or "injected-parameters" in tags:
+            continue
+        number += 1
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error":
+                first = (cell.source.strip().splitlines() or [""])[0][:80]
+                return (f"cell {number} (In [{cell.get('execution_count')}]: {first!r}): "
+                        f"{out.get('ename')}: {out.get('evalue')}")
+    return None
+
+
+def _log_tail(log: Path, n: int = 6) -> str:
+    try:
+        lines = [x for x in log.read_text(encoding="utf-8", errors="replace").splitlines()
+                 if x.strip()]
+    except OSError:
+        return "no log"
+    return " | ".join(lines[-n:])
+
+
+def execute_one(run: ChapterRun, output: Path, log: Path, *, cwd: Path | None = None,
+                timeout: int | None = None) -> RunResult:
+    """Run one chapter with papermill into ``output``; the log goes to ``log``."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    params_file = log.with_suffix(".parameters.yml")
+    params_file.write_text(yaml.safe_dump(run.parameters, allow_unicode=True, sort_keys=True),
+                           encoding="utf-8")
+    cmd = [sys.executable, "-m", "papermill", str(run.source), str(output),
+           "-f", str(params_file), "-k", KERNEL, "--cwd", str(cwd or Path.cwd()),
+           "--log-output", "--no-progress-bar"]
+    if timeout:
+        cmd += ["--execution-timeout", str(timeout)]
+    env = dict(os.environ)
+    env[NOTEBOOKS_ENV] = str(run.source.parent.resolve())
+    env["PYTHONHASHSEED"] = "0"  # set iteration order, for the same output twice
+    env.setdefault("MPLBACKEND", "Agg")
+    start = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n")
+        fh.flush()
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+    seconds = time.perf_counter() - start
+    if proc.returncode == 0:
+        return RunResult(run, output, log, True, seconds)
+    error = _first_error(output) if output.exists() else None
+    return RunResult(run, output, log, False, seconds,
+                     error or f"papermill exited with {proc.returncode}: {_log_tail(log)}")
+
+
+class Progress:
+    """Per-chapter status with elapsed time, printed as lines (and a total at the end)."""
+
+    def __init__(self, runs: list[ChapterRun], stream=None, enabled: bool = True):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.lock = threading.Lock()
+        self.total = len(runs)
+        self.done = 0
+
+    def _say(self, text: str) -> None:
+        if self.enabled:
+            with self.lock:
+                print(text, file=self.stream, flush=True)
+
+    def started(self, run: ChapterRun) -> None:
+        self._say(f"  … {run.label:<28} running")
+
+    def finished(self, result: RunResult) -> None:
+        with self.lock:
+            self.done += 1
+            done = self.done
+        mark = "ok " if result.ok else "FAILED"
+        self._say(f"  {'✓' if result.ok else '✗'} {result.run.label:<28} {mark} "
+                  f"{result.seconds:6.1f} s   [{done}/{self.total}, "
+                  f"{time.perf_counter() - self.start:.1f} s total]")
+
+
+def execute_all(runs: list[ChapterRun], out_dirs: dict[str, Path], *, jobs: int = 2,
+                keep_going: bool = False, cwd: Path | None = None,
+                progress: Progress | None = None) -> list[RunResult]:
+    """Run every chapter (up to ``jobs`` at once). ``out_dirs[lang]`` receives
+    ``executed/<chapter>.ipynb`` and ``executed/<chapter>.log``.
+
+    Without ``keep_going`` no new chapter starts after a failure (running ones finish).
+    """
+    stop = threading.Event()
+    results: dict[int, RunResult] = {}
+
+    def work(i: int, run: ChapterRun):
+        if stop.is_set():
+            return
+        base = out_dirs[run.lang] / "executed"
+        if progress:
+            progress.started(run)
+        res = execute_one(run, base / f"{run.chapter}.ipynb", base / f"{run.chapter}.log",
+                          cwd=cwd)
+        results[i] = res
+        if progress:
+            progress.finished(res)
+        if not res.ok and not keep_going:
+            stop.set()
+
+    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        list(pool.map(lambda a: work(*a), enumerate(runs)))
+    return [results[i] for i in sorted(results)]

@@ -1,0 +1,216 @@
+"""Report profiles: what to build (title, author, data set, chapters, parameters).
+
+A profile is a YAML file in ``reports/profiles/`` (or any path)::
+
+    title: {zh: 基于客户价值的CDNOW客户关系管理研究, en: Customer-value CRM on CDNOW}
+    author: {zh: 张三, en: Zhang San}
+    institution: {zh: 某某大学管理学院, en: School of Management}
+    date: "2026"
+    keywords: {zh: [客户价值, RFM], en: [customer value, RFM]}
+    languages: [zh, en]
+    parameters:            # shared: given to every chapter that declares the name
+      dataset: cdnow
+      observation_end: "1998-06-30"
+    chapters:              # order = chapter numbers; each with its own parameters
+      01_value_theory: {}
+      02_rfm: {n_bins: 5}
+
+Text fields are either one string or ``{zh: ..., en: ...}``. ``lang`` is set by the builder
+(``--lang``), never in a profile. :func:`plan` validates everything against the notebooks'
+``parameters`` cells before anything runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ParameterError
+from ..i18n import LANGS, check_lang
+from ..notebook import Parameter, check_parameters, notebook_parameters
+
+PROFILE_KEYS = {"title", "subtitle", "author", "supervisor", "institution", "date", "dataset",
+                "keywords", "languages", "parameters", "chapters", "abstract", "description"}
+DEFAULT_PROFILES_DIR = Path("reports") / "profiles"
+
+
+@dataclass
+class Profile:
+    name: str
+    path: Path | None
+    data: dict
+    chapters: dict[str, dict]
+    parameters: dict
+
+    def text(self, field_name: str, lang: str, default: str = "") -> str:
+        """A localised text field (a plain string is used for both languages)."""
+        value = self.data.get(field_name)
+        if value is None:
+            return default
+        if isinstance(value, dict):
+            return str(value.get(lang) or value.get("zh") or value.get("en") or default)
+        return str(value)
+
+    def keywords(self, lang: str) -> list[str]:
+        value = self.data.get("keywords") or {}
+        if isinstance(value, dict):
+            value = value.get(lang) or []
+        return [str(v) for v in value]
+
+    @property
+    def languages(self) -> list[str]:
+        return [check_lang(x) for x in self.data.get("languages") or list(LANGS)]
+
+
+@dataclass
+class ChapterRun:
+    """One chapter to execute in one language, with validated parameters."""
+
+    chapter: str
+    number: int
+    lang: str
+    source: Path
+    parameters: dict[str, Any]
+    declared: dict[str, Parameter] = field(repr=False, default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.lang}/{self.chapter}"
+
+
+def resolve_profile_path(name_or_path: str, profiles_dir: Path | None = None) -> Path:
+    """A profile name (``cdnow``) looks in ``reports/profiles/``; anything else is a path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yml", ".yaml") or candidate.exists():
+        if not candidate.exists():
+            raise ParameterError(f"profile file {candidate} not found.")
+        return candidate
+    pdir = Path(profiles_dir) if profiles_dir else DEFAULT_PROFILES_DIR
+    for suffix in (".yml", ".yaml"):
+        path = pdir / f"{name_or_path}{suffix}"
+        if path.exists():
+            return path
+    known = sorted(p.stem for p in pdir.glob("*.y*ml")) if pdir.exists() else []
+    raise ParameterError(
+        f"profile {name_or_path!r} not found in {pdir}; known profiles: "
+        f"{', '.join(known) or 'none'}. Pass a name or the path of a .yml file.")
+
+
+def load_profile(name_or_path: str | dict, profiles_dir: Path | None = None) -> Profile:
+    """Read and shape-check a profile (a name, a path or an already-loaded dict)."""
+    if isinstance(name_or_path, dict):
+        data, path, name = dict(name_or_path), None, str(name_or_path.get("name", "custom"))
+    else:
+        path = resolve_profile_path(str(name_or_path), profiles_dir)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ParameterError(f"{path}: not valid YAML ({exc}).") from None
+        name = path.stem
+    where = f"profile {name}"
+    if not isinstance(data, dict):
+        raise ParameterError(f"{where}: the file must be a mapping of fields.")
+    data.pop("name", None)
+    unknown = sorted(set(data) - PROFILE_KEYS)
+    if unknown:
+        raise ParameterError(f"{where}: unknown field(s) {', '.join(unknown)}; valid fields: "
+                             f"{', '.join(sorted(PROFILE_KEYS))}.")
+    params = dict(data.get("parameters") or {})
+    if "dataset" in data:
+        params.setdefault("dataset", data["dataset"])
+    chapters = data.get("chapters")
+    if isinstance(chapters, list):  # [01_x, {02_y: {...}}]
+        flat: dict[str, dict] = {}
+        for item in chapters:
+            if isinstance(item, dict):
+                flat.update(item)
+            else:
+                flat[str(item)] = {}
+        chapters = flat
+    if not isinstance(chapters, dict) or not chapters:
+        raise ParameterError(f"{where}: `chapters` must list at least one notebook, e.g. "
+                             "`chapters: {02_rfm: {}}`.")
+    chapters = {str(k): dict(v or {}) for k, v in chapters.items()}
+    for scope, values in [("parameters", params)] + [(f"chapters.{k}", v) for k, v in
+                                                     chapters.items()]:
+        if "lang" in values:
+            raise ParameterError(f"{where}: {scope} sets `lang`; choose the language with "
+                                 "--lang (or the profile's `languages`).")
+    for lang in data.get("languages") or []:
+        try:
+            check_lang(lang)
+        except ParameterError as exc:
+            raise ParameterError(f"{where}: languages: {exc}") from None
+    return Profile(name=name, path=path, data=data, chapters=chapters, parameters=params)
+
+
+def parse_overrides(items: list[str] | None) -> tuple[dict, dict[str, dict]]:
+    """Parse ``-p KEY=VALUE`` (shared) and ``-p CHAPTER.KEY=VALUE`` items; values are YAML."""
+    shared: dict[str, Any] = {}
+    per_chapter: dict[str, dict] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(f"-p {item!r}: write KEY=VALUE, e.g. -p n_bins=4.")
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        if "." in key:
+            chapter, _, key = key.partition(".")
+            per_chapter.setdefault(chapter, {})[key] = value
+        else:
+            shared[key] = value
+    return shared, per_chapter
+
+
+def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
+         overrides: list[str] | None = None) -> list[ChapterRun]:
+    """Validate the profile (plus ``-p`` overrides) against the notebooks; list the runs.
+
+    Raises ParameterError before anything runs: a missing notebook, a shared parameter no
+    chapter declares, a chapter parameter its notebook does not declare, a wrong type, a bad
+    date order.
+    """
+    notebooks_dir = Path(notebooks_dir)
+    shared_over, chapter_over = parse_overrides(overrides)
+    if "lang" in shared_over:
+        raise ParameterError("-p lang=...: choose the language with --lang.")
+    where = f"profile {profile.name}"
+    declared: dict[str, dict[str, Parameter]] = {}
+    for chapter in profile.chapters:
+        source = notebooks_dir / f"{chapter}.ipynb"
+        if not source.exists():
+            have = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
+            raise ParameterError(f"{where}: chapter {chapter!r} has no notebook {source}; "
+                                 f"available: {', '.join(have) or 'none'}.")
+        declared[chapter] = notebook_parameters(source)
+    for chapter in chapter_over:
+        if chapter not in declared:
+            raise ParameterError(f"-p {chapter}.…: {chapter!r} is not a chapter of {where} "
+                                 f"({', '.join(declared)}).")
+    shared = {**profile.parameters, **shared_over}
+    everywhere = set().union(*(set(d) for d in declared.values()))
+    stray = sorted(set(shared) - everywhere)
+    if stray:
+        listing = "\n".join(f"  {c}: {', '.join(d) or '(none)'}" for c, d in declared.items())
+        raise ParameterError(f"{where}: shared parameter(s) {', '.join(map(repr, stray))} are "
+                             f"declared by no chapter. Parameters per chapter:\n{listing}")
+    runs = []
+    for lang in langs:
+        check_lang(lang)
+        for number, (chapter, own) in enumerate(profile.chapters.items(), 1):
+            values = {k: v for k, v in shared.items() if k in declared[chapter]}
+            values.update(own)
+            values.update(chapter_over.get(chapter, {}))
+            if "lang" in declared[chapter]:
+                values["lang"] = lang
+            checked = check_parameters(values, declared[chapter],
+                                       where=f"{where}, chapter {chapter}")
+            runs.append(ChapterRun(chapter, number, lang, notebooks_dir / f"{chapter}.ipynb",
+                                   checked, declared[chapter]))
+    return runs

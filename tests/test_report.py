@@ -1,0 +1,317 @@
+"""The report builder: papermill runs → thesis HTML/PDF, failures, atomicity, handouts.
+
+The five real chapters are written elsewhere; these tests build two tiny chapters that follow
+the notebook conventions of :mod:`crmlab.notebook` and call real crmlab code (the CDNOW sample
+and a matplotlib figure). One build in both languages (with PDF) is shared by most tests.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from crmlab.errors import BuildError, ParameterError
+from crmlab.report import build, handouts, load_profile, plan, read_findings
+from crmlab.report.assemble import figure_bytes
+
+TITLE_ZH = "基于客户价值的测试报告"
+TITLE_EN = "A customer-value test report"
+SOLUTION_MARKER = "SECRET_SOLUTION_7f3a"
+
+
+def md(text, *tags):
+    return new_markdown_cell(text, metadata={"tags": list(tags)})
+
+
+def code(text, *tags):
+    return new_code_cell(text, metadata={"tags": list(tags)})
+
+
+def make_alpha(path: Path) -> Path:
+    """Chapter 1: CDNOW sample, a ledger, a figure, a table with customer ids, a finding."""
+    nb = new_notebook(cells=[
+        md("# 客户价值概览\n\n本章考察客户消费的集中度，见@fig:spend 与 @tab:top "
+           "[@fader2005counting]。\n\n## 数据与方法\n\n中文叙述段落。", "lang-zh"),
+        md("# Customer value overview\n\nThis chapter studies how concentrated spending is; "
+           "see @fig:spend and @tab:top [@fader2005counting].\n\n## Data and method\n\n"
+           "English narrative paragraph.", "lang-en"),
+        code('dataset: str = "cdnow-sample"  # data set\n'
+             'observation_end: str = "1998-06-30"  # end of observation\n'
+             'calibration_end: str = "1997-09-30"  # end of calibration\n'
+             'lang: str = "zh"  # report language\n'
+             'seed: int = 42  # random seed\n'
+             'top_share: float = 0.2  # share of top customers\n'
+             'label: str = "core"  # segment label written into the table\n'
+             'fail: bool = False  # fail on purpose (tests)', "parameters"),
+        code("import crmlab\nfrom crmlab import notebook as nb\n"
+             'ctx = nb.setup(globals(), chapter="01_alpha")', "remove-input"),
+        code("tx = crmlab.datasets.load_cdnow(sample=True)\nnb.data_ledger(tx)"),
+        code('assert not fail, "failure requested by the test"'),
+        code("totals = tx.frame.groupby('customer_id')['amount'].sum()"
+             ".sort_values(ascending=False)\n"
+             "fig, ax = crmlab.plots.figure('spend', {'zh': '客户消费金额分布', "
+             "'en': 'Distribution of spend per customer'}[lang])\n"
+             "ax.hist(totals, bins=30)\nnb.show_figure(fig)"),
+        code("top = totals.head(5).rename('amount').reset_index()\ntop['segment'] = label\n"
+             "nb.show_table(top, 'top', {'zh': '消费最高的客户', 'en': 'Top customers'}[lang])"),
+        code("share = totals.head(int(len(totals) * top_share)).sum() / totals.sum()\n"
+             "nb.finding('top_share', share, zh='前20%的客户贡献了{value:.1%}的消费额。', "
+             "en='The top 20% of customers bring {value:.1%} of spend.')\n"
+             "nb.keywords(zh=['客户集中度'], en=['concentration'])"),
+        md("**练习 1**：计算前 10% 客户的份额。", "lang-zh", "exercise"),
+        md("**Exercise 1**: compute the share of the top 10%.", "lang-en", "exercise"),
+        code(f"{SOLUTION_MARKER} = totals.head(int(len(totals) * 0.1)).sum() / totals.sum()\n"
+             f"print({SOLUTION_MARKER})", "solution"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path / "01_alpha.ipynb")
+    return path / "01_alpha.ipynb"
+
+
+def make_beta(path: Path) -> Path:
+    """Chapter 2: a seeded computation, a cross-chapter reference, a finding."""
+    nb = new_notebook(cells=[
+        md("# 第二章标题\n\n承接@fig:spend 的分析。\n\n## 模拟\n\n中文。", "lang-zh"),
+        md("# Second chapter title\n\nFollowing @fig:spend.\n\n## Simulation\n\nEnglish.",
+           "lang-en"),
+        code('lang: str = "zh"  # report language\nseed: int = 7  # random seed\n'
+             'n: int = 200  # draws', "parameters"),
+        code("import numpy as np\nfrom crmlab import notebook as nb\n"
+             'ctx = nb.setup(globals(), chapter="02_beta")', "remove-input"),
+        code("draws = np.random.default_rng(seed).gamma(2.0, 3.0, size=n)\n"
+             "nb.finding('mean_draw', float(draws.mean()), zh='模拟均值为{value:.3f}。', "
+             "en='The simulated mean is {value:.3f}.')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path / "02_beta.ipynb")
+    return path / "02_beta.ipynb"
+
+
+PROFILE = {
+    "name": "tiny",
+    "title": {"zh": TITLE_ZH, "en": TITLE_EN},
+    "author": {"zh": "测试作者", "en": "Test Author"},
+    "institution": {"zh": "测试大学", "en": "Test University"},
+    "date": "2026",
+    "keywords": {"zh": ["客户价值"], "en": ["customer value"]},
+    "parameters": {"seed": 42},
+    "chapters": {"01_alpha": {}, "02_beta": {}},
+}
+
+
+def strip_volatile(text: str) -> str:
+    return re.sub(r'<span class="volatile"[^>]*>.*?</span>', "", text)
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return unicodedata.normalize("NFKC", "".join(p.extract_text() or "" for p in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    nbdir = root / "notebooks"
+    nbdir.mkdir()
+    make_alpha(nbdir)
+    make_beta(nbdir)
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(project):
+    """One build of the tiny profile, both languages, HTML and PDF."""
+    result = build(PROFILE, lang="all", jobs=2, out=project / "out",
+                   notebooks_dir=project / "notebooks", progress=False)
+    return result
+
+
+def test_build_writes_html_and_pdf_in_both_languages(built, project):
+    assert built.ok
+    for lang in ("zh", "en"):
+        files = built.outputs[lang]
+        assert files["html"] == project / "out" / "tiny" / lang / "thesis.html"
+        assert files["html"].stat().st_size > 10_000
+        assert files["pdf"].read_bytes()[:5] == b"%PDF-"
+        executed = project / "out" / "tiny" / lang / "executed"
+        assert (executed / "01_alpha.ipynb").exists() and (executed / "01_alpha.log").exists()
+    assert not list((project / "out" / "tiny").glob(".tmp-*"))
+
+
+def test_html_has_numbered_figures_toc_references_and_crossrefs(built):
+    zh = built.outputs["zh"]["html"].read_text(encoding="utf-8")
+    en = built.outputs["en"]["html"].read_text(encoding="utf-8")
+    assert "图1-1 客户消费金额分布" in zh and "表1-1 消费最高的客户" in zh
+    assert "Figure 1.1 Distribution of spend per customer" in en and "Table 1.1 Top customers" in en
+    # the cross-references link to the numbered items, also across chapters
+    assert zh.count('href="#fig-1-spend">图1-1</a>') == 2
+    assert en.count('href="#tab-1-top">Table 1.1</a>') == 1
+    assert '<nav class="toc"' in zh and "目录" in zh and 'href="#chapter-2"' in zh
+    assert "第2章 第二章标题" in zh and "Chapter 2 Second chapter title" in en
+    assert 'href="#sec-1-1"' in zh  # numbered section in the TOC
+    # references: GB/T 7714 in zh (numbered citation), APA in en (author-year)
+    assert "FADER P S, HARDIE B G S, LEE K L." in zh and "[J]. Marketing Science, 2005, 24(2): 275-284" in zh
+    assert '<sup class="cite"><a href="#ref-fader2005counting">[1]</a></sup>' in zh
+    assert "(Fader et al., 2005)" in en and "Fader, P. S., Hardie, B. G. S., &amp; Lee, K. L. (2005)" in en
+    # the abstract carries the computed findings and keywords
+    findings = read_findings(built.outputs["zh"]["html"].parent / "executed" / "01_alpha.ipynb")
+    assert 0 < findings["top_share"] < 1
+    assert f"{findings['top_share']:.1%}" in zh.split('id="toc"')[0]
+    assert "客户价值；客户集中度" in zh and "customer value; concentration" in en
+    # self-contained: no external resources
+    assert not re.search(r'(src|href)="(https?:)?//', zh)
+    # appendix: parameters, ledger with rows, environment
+    for needed in ("A.1 运行参数", "top_share", "rows_read", "6919", "pandas", "Git"):
+        assert needed in zh
+
+
+def test_each_report_keeps_only_its_language(built):
+    zh = built.outputs["zh"]["html"].read_text(encoding="utf-8")
+    en = built.outputs["en"]["html"].read_text(encoding="utf-8")
+    assert "中文叙述段落" in zh and "English narrative paragraph" not in zh
+    assert "English narrative paragraph" in en and "中文叙述段落" not in en
+    assert "This chapter studies" not in zh and "本章考察" not in en
+    # exercises and solutions stay out of the thesis
+    assert SOLUTION_MARKER not in zh and "练习 1" not in zh and "Exercise 1" not in en
+
+
+def test_pdf_text_has_chinese_title_and_caption(built):
+    text = pdf_text(built.outputs["zh"]["pdf"])
+    assert TITLE_ZH in text
+    assert "图1-1 客户消费金额分布" in text.replace("\n", "")
+    assert "Figure 1.1" in pdf_text(built.outputs["en"]["pdf"])
+
+
+def test_customer_ids_are_pseudonymised_by_default(built):
+    executed = built.outputs["zh"]["html"].parent / "executed" / "01_alpha.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    payload = next(o["data"]["application/vnd.crmlab.table+json"] for c in nb.cells
+                   if c.cell_type == "code" for o in c.get("outputs", [])
+                   if "application/vnd.crmlab.table+json" in o.get("data", {}))
+    real_ids = [row[0] for row in payload["data"]]
+    assert payload["id_columns"] == ["customer_id"]
+    html = built.outputs["zh"]["html"].read_text(encoding="utf-8")
+    table = html.split('id="tab-1-top"')[1].split("</table>")[0]
+    assert "<td>C00001</td>" in table
+    for real in real_ids:
+        assert f"<td>{real}</td>" not in table
+
+
+def test_same_inputs_give_the_same_report(built, project):
+    again = build(PROFILE, lang="zh", jobs=2, out=project / "again",
+                  notebooks_dir=project / "notebooks", progress=False, pdf=False)
+    first = built.outputs["zh"]["html"].read_text(encoding="utf-8")
+    second = again.outputs["zh"]["html"].read_text(encoding="utf-8")
+    assert figure_bytes(first) == figure_bytes(second) and figure_bytes(first)
+    for chapter in ("01_alpha", "02_beta"):
+        assert (read_findings(built.outputs["zh"]["html"].parent / "executed" / f"{chapter}.ipynb")
+                == read_findings(again.outputs["zh"]["html"].parent / "executed" / f"{chapter}.ipynb"))
+    # only the timestamp may differ
+    assert strip_volatile(first) == strip_volatile(second)
+    assert first != strip_volatile(first)
+
+
+def test_data_text_is_escaped_and_ids_can_be_shown(project):
+    evil = "<script>alert('x')</script>"
+    profile = {**PROFILE, "name": "evil", "chapters": {"01_alpha": {"label": evil}}}
+    res = build(profile, lang="en", out=project / "out", notebooks_dir=project / "notebooks",
+                progress=False, pdf=False, show_ids=True)
+    html = res.outputs["en"]["html"].read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "<td>C00001</td>" not in html  # --show-ids keeps the real ids
+
+
+def test_failed_chapter_stops_build_and_keeps_previous_report(built, project):
+    good = built.outputs["zh"]["html"]
+    before = good.read_bytes()
+    with pytest.raises(BuildError) as err:
+        build(PROFILE, lang="zh", overrides=["01_alpha.fail=true"], out=project / "out",
+              notebooks_dir=project / "notebooks", progress=False, pdf=False)
+    msg = str(err.value)
+    assert "chapter 01_alpha (zh) failed" in msg
+    assert "cell 6" in msg and "AssertionError: failure requested by the test" in msg
+    log = Path(re.search(r"log: (\S+)", msg).group(1))
+    assert log.exists() and log.parent.parent.name == "zh.failed"
+    assert "AssertionError" in log.read_text(encoding="utf-8")
+    assert good.read_bytes() == before  # the previous good report survives
+    assert not list((project / "out" / "tiny").glob(".tmp-*"))
+
+
+def test_keep_going_builds_the_rest_and_marks_the_failure(project):
+    res = build(PROFILE, lang="en", overrides=["01_alpha.fail=true"], keep_going=True,
+                out=project / "kg", notebooks_dir=project / "notebooks", progress=False,
+                pdf=False)
+    assert [r.run.chapter for r in res.failures] == ["01_alpha"]
+    html = res.outputs["en"]["html"].read_text(encoding="utf-8")
+    assert "This chapter failed to build" in html and "AssertionError" in html
+    assert 'class="toc-chapter toc-failed"' in html
+    assert "The simulated mean is" in html  # chapter 2 still built
+    assert "Customer value overview" in html  # the failed chapter keeps its title
+
+
+def test_profile_is_validated_before_anything_runs(project, tmp_path):
+    nbdir = project / "notebooks"
+    cases = [
+        ({**PROFILE, "chapters": {"01_alpha": {"n_bins": 4}}}, [], "unknown parameter 'n_bins'"),
+        ({**PROFILE, "chapters": {"01_alpha": {"top_share": "big"}}}, [], "must be float"),
+        (PROFILE, ["calibration_end=1999-01-01"], "calibration_end (1999-01-01) must be before"),
+        (PROFILE, ["currency=EUR"], "declared by no chapter"),
+        ({**PROFILE, "chapters": {"09_missing": {}}}, [], "has no notebook"),
+        ({**PROFILE, "parameters": {"lang": "en"}}, [], "--lang"),
+    ]
+    for profile, over, expected in cases:
+        with pytest.raises(ParameterError) as err:
+            build(profile, lang="zh", overrides=over, out=tmp_path, notebooks_dir=nbdir,
+                  progress=False)
+        assert expected in str(err.value)
+        assert "Valid parameters" in str(err.value) or expected in ("declared by no chapter",
+                                                                   "has no notebook", "--lang",
+                                                                   "calibration_end (1999-01-01) must be before")
+    assert not any(tmp_path.iterdir())  # nothing ran, nothing written
+    runs = plan(load_profile(PROFILE), nbdir, ["en"], ["top_share=0.1", "02_beta.n=5"])
+    assert runs[0].parameters == {"seed": 42, "lang": "en", "top_share": 0.1}
+    assert runs[1].parameters == {"seed": 42, "lang": "en", "n": 5}
+
+
+@pytest.mark.parametrize("name", ["cdnow", "bank-case", "distributor-case", "my-data"])
+def test_builtin_profiles_load(name):
+    root = Path(__file__).resolve().parents[1]
+    prof = load_profile(name, root / "reports" / "profiles")
+    assert prof.text("title", "zh") and prof.text("title", "en")
+    assert list(prof.chapters) == ["01_value_theory", "02_rfm", "03_clv", "04_segments",
+                                   "05_strategy"]
+
+
+def test_handouts_reveal_no_solution(project):
+    nbdir = project / "handout-nb"
+    nbdir.mkdir()
+    make_alpha(nbdir)
+    made = handouts(lang="zh", out=project / "handouts", notebooks_dir=nbdir, progress=False)
+    student_nb, student_pdf = made["zh"]["student"]
+    answer_nb, answer_pdf = made["zh"]["answers"]
+    solution = next(c.source for c in nbformat.read(nbdir / "01_alpha.ipynb", 4).cells
+                    if "solution" in c.metadata.get("tags", []))
+    student_raw = student_nb.read_text(encoding="utf-8")
+    for line in solution.splitlines():
+        assert line.strip() not in student_raw
+    assert SOLUTION_MARKER not in student_raw and SOLUTION_MARKER not in pdf_text(student_pdf)
+    assert "在这里写出你的代码" in student_raw
+    student = nbformat.read(student_nb, 4)
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    assert any("parameters" in c.metadata.get("tags", []) for c in student.cells)
+    assert not any("lang-en" in c.metadata.get("tags", []) for c in student.cells)
+    # the answer key is executed and has the solution and its output
+    answer_raw = answer_nb.read_text(encoding="utf-8")
+    assert SOLUTION_MARKER in answer_raw and SOLUTION_MARKER in pdf_text(answer_pdf)
+    assert read_findings(answer_nb)["top_share"] > 0
