@@ -357,3 +357,50 @@ def test_simulated_campaign_is_seeded_and_truth_is_consistent():
     np.testing.assert_allclose(a.p_treated - a.p_control, a.true_uplift)
     assert a.attrs["truth"]["response"] == pytest.approx(a.true_uplift.mean())
     assert a.true_uplift.min() < 0 < a.true_uplift.max()  # heterogeneous, with sleeping dogs
+
+
+def test_migration_model_on_the_cdnow_sample():
+    from crmlab.datasets import load_cdnow
+
+    tx = load_cdnow(sample=True)
+    states = S.recency_states(tx.frame, period="M", n_states=5)
+    P = S.estimate_transitions(states)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    # recency states can only move to "bought" (0) or one step further (s + 1, capped)
+    for s in range(4):
+        allowed = {0, min(s + 1, 4)}
+        assert set(np.flatnonzero(P.loc[s].to_numpy() > 0)) <= allowed
+    assert P.loc[0, 0] > P.loc[2, 0] > P.loc[4, 0]  # recent buyers come back more often
+    R = S.state_rewards(states, margin=0.3, cost=1.0)
+    V = S.markov_clv(P, R, 0.01)
+    assert V[0] == V.max()
+    out = S.migration_scenario(P, R, 0.01, {"win-back": [(4, 0, 0.03)]},
+                               weights=np.bincount(states.groupby("customer_id").state.last(), minlength=5))
+    assert out.loc["equity", "win-back"] > out.loc["equity", "baseline"]
+    import matplotlib.pyplot as plt
+
+    from crmlab.strategy import figures
+
+    fig = figures.equity_plot(out.loc[["equity"]].T.rename(columns={"equity": "mean"}), lang="en")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Baseline", "win-back"]
+    plt.close(fig)
+
+
+def test_case_3_1_on_the_simulated_distributor():
+    from crmlab.datasets.cases import simulate_distributor
+
+    d = simulate_distributor(300, seed=1)
+    d["score"] = S.composite_score(d, {"sales_value": 0.4, "sales_volume": 0.2, "receivables": -0.2,
+                                       "purchase_cycle": -0.2})
+    d["lost"] = (d["days_since_last_order"] > 120).astype(int)
+    d["margin"] = 0.08 * d["sales_value"] / 2  # half-year gross margin at 8%
+    res = S.reallocation_case(d, margin="margin", score="score", retention=0.85, lost="lost",
+                              cost_before=2000, cost_premium=6000, cost_standard=800,
+                              cost_winback=3000, n_sims=300, seed=2, lang="zh")
+    active = int((d.lost == 0).sum())
+    assert res.groups["n"].iloc[0] == pytest.approx(0.2 * active, abs=1)
+    assert res.groups["n"].sum() == len(d)
+    assert res.summary.index[0] == "调整前利润"
+    lo, hi = res.summary.loc["利润变化", ["ci_low", "ci_high"]]
+    assert lo < res.summary.loc["利润变化", "estimate"] < hi
+    assert 0 <= res.summary.attrs["prob_improvement"] <= 1

@@ -29,6 +29,9 @@ i18n.register({
     "strategy.fig.full_cost": {"zh": "全覆盖成本", "en": "Full cost"},
     "strategy.fig.case": {"zh": "资源再分配前后的利润（模拟）", "en": "Profit before and after re-allocation (simulated)"},
     "strategy.fig.density": {"zh": "模拟次数", "en": "Simulations"},
+    "strategy.q.equity_before": {"zh": "当前客户资产", "en": "Equity now"},
+    "strategy.q.equity_after": {"zh": "保留率提升后", "en": "Equity with higher retention"},
+    "strategy.q.baseline": {"zh": "基准", "en": "Baseline"},
 })
 
 
@@ -102,7 +105,9 @@ def equity_plot(scenarios: pd.DataFrame, *, lang: str = "zh"):
     if {"ci_low", "ci_high"} <= set(scenarios.columns):
         yerr = [mean - scenarios["ci_low"].to_numpy(), scenarios["ci_high"].to_numpy() - mean]
     ax.bar(x, mean, yerr=yerr, capsize=5, color=[f"C{i}" for i in range(len(x))])
-    ax.set_xticks(x, [str(i) for i in scenarios.index])
+    names = [i18n.t(f"strategy.q.{i}", lang) if i18n.has(f"strategy.q.{i}") else str(i)
+             for i in scenarios.index]
+    ax.set_xticks(x, names)
     ax.set_ylabel(label("strategy.fig.equity_y", lang))
     return fig
 

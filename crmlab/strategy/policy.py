@@ -29,8 +29,8 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ._common import (
+    _CHUNK_CELLS,
     binary_column,
-    bootstrap_weights,
     check_arms,
     check_positive_int,
     need_frame,
@@ -74,11 +74,46 @@ def _curves(W, sorted_cols, pos, mode):
     nc = np.cumsum(W * (1 - t), axis=1)[:, pos]
     yt = np.cumsum(W * t * y, axis=1)[:, pos]
     yc = np.cumsum(W * (1 - t) * y, axis=1)[:, pos]
+    return _from_arms(nt, nc, yt, yc)
+
+
+def _from_arms(nt, nc, yt, yc):
     with np.errstate(divide="ignore", invalid="ignore"):
         rt = yt / nt
         rc = yc / nc
     k = nt + nc
     return k, k * (rt - rc), k * rt
+
+
+def _boot_curves(sorted_cols, pos, mode, n_boot, rng):
+    """Bootstrap curves without an n-wide weight matrix.
+
+    Each resample only needs sums over the slices between consecutive thresholds, so the drawn
+    indices are mapped to their slice and summed with one weighted ``bincount`` per quantity;
+    the cumulative sum over the (few) slices gives the curve. Yields (k, incremental, treated)
+    for chunks of resamples.
+    """
+    n = len(sorted_cols[0])
+    J = len(pos)
+    seg = np.searchsorted(pos, np.arange(n), side="left")  # slice of each sorted position; J = beyond
+    chunk = max(1, min(n_boot, _CHUNK_CELLS // max(n, 1)))
+    for start in range(0, n_boot, chunk):
+        m = min(chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(m, n))
+        key = (seg[idx] + (J + 1) * np.arange(m)[:, None]).ravel()
+
+        def total(x=None):
+            w = None if x is None else x[idx].ravel()
+            b = np.bincount(key, weights=w, minlength=m * (J + 1)).reshape(m, J + 1)
+            return np.cumsum(b, axis=1)[:, :J]
+
+        if mode == "model":
+            u, p = sorted_cols
+            yield total(), total(u), total(p)
+        else:
+            t, y = sorted_cols
+            k, nt, yy, yt = total(), total(t), total(y), total(t * y)
+            yield _from_arms(nt, k - nt, yt, yy - yt)
 
 
 def policy_profit(
@@ -188,10 +223,7 @@ def policy_profit(
     if n_boot:
         n_boot = check_positive_int(n_boot, "n_boot", 20)
         rng = np.random.default_rng(seed)
-        profits = []
-        for W in bootstrap_weights(n, n_boot, rng):
-            bk, binc, bred = _curves(W, cols, pos, mode)
-            profits.append(money(bk, binc, bred)[0])
+        profits = [money(bk, binc, bred)[0] for bk, binc, bred in _boot_curves(cols, pos, mode, n_boot, rng)]
         P = np.vstack(profits)
         lo, hi = np.nanquantile(P, [alpha / 2, 1 - alpha / 2], axis=0)
         curve["profit_ci_low"], curve["profit_ci_high"] = lo, hi
