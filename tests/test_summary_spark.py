@@ -15,8 +15,7 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def spark_con():
-    import ibis
+def spark(tmp_path_factory):
     from pyspark.sql import SparkSession
 
     with warnings.catch_warnings():
@@ -29,12 +28,19 @@ def spark_con():
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.memory", "1g")
+            .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")
-        con = ibis.pyspark.connect(session)
-    yield con
+    yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_con(spark):
+    import ibis
+
+    return ibis.pyspark.connect(spark)
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +51,12 @@ def log():
 
 
 @pytest.fixture(scope="module")
-def spark_table(spark_con, log):
+def spark_table(spark, spark_con, log):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return spark_con.create_table("crmlab_tx", log, overwrite=True)
+        # as a user would: a Spark DataFrame registered as a view, opened as an Ibis table
+        spark.createDataFrame(log).createOrReplaceTempView("crmlab_tx")
+        return spark_con.table("crmlab_tx")
 
 
 def run(tx, **kw):

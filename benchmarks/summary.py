@@ -1,0 +1,176 @@
+"""Benchmark: crmlab.summarise against lifetimes and a hand-written DuckDB query.
+
+Generates a synthetic Parquet log (default 10 million transactions of 1 million customers over
+two years of timestamps) in ``benchmarks/_work/`` and summarises it (aggregate="D",
+time_unit="D", with amounts) with
+
+* ``crmlab``: ``crmlab.summarise(path, observation_end=...)`` (embedded DuckDB, streamed);
+* ``duckdb-sql``: one hand-written DuckDB SQL query computing the same columns;
+* ``lifetimes``: ``pd.read_parquet`` + ``summary_data_from_transaction_data(freq="D")``.
+
+Each contender runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own. A check
+sum of frequency, recency, T and monetary_value shows the three agree. Optionally a larger log
+(``--big-rows``, default 100 million) is summarised by crmlab alone, for time and peak RSS.
+
+Usage::
+
+    .venv/bin/python benchmarks/summary.py                       # full size
+    .venv/bin/python benchmarks/summary.py --rows 1000000 --customers 100000 --big-rows 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORK = Path(__file__).resolve().parent / "_work"
+START = "2024-01-01"
+END = "2025-12-31 23:59:59"  # two years of timestamps
+
+
+def generate(path: Path, rows: int, customers: int) -> None:
+    import duckdb
+
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SELECT setseed(0.42)")
+    con.execute(f"""
+        COPY (
+          SELECT 'C' || lpad(CAST(CAST(floor(random() * {customers}) AS BIGINT) AS VARCHAR), 8, '0')
+                   AS customer_id,
+                 TIMESTAMP '{START}' + to_microseconds(CAST(random() * 731 * 86400e6 AS BIGINT))
+                   AS date,
+                 round(5 + 195 * random() * random(), 2) AS amount
+          FROM range({rows})
+        ) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+    """)
+    print(f"generated {path.name}: {rows:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+HAND_SQL = """
+WITH per AS (
+  SELECT customer_id, date_trunc('day', date) AS day, sum(amount) AS value, count(*) AS n,
+         min(date) AS first_ts, max(date) AS last_ts
+  FROM read_parquet('{path}')
+  WHERE customer_id IS NOT NULL AND date IS NOT NULL AND date <= TIMESTAMP '{end}'
+  GROUP BY 1, 2
+)
+SELECT customer_id,
+       count(*) - 1 AS frequency,
+       CAST(date_diff('day', min(day), max(day)) AS DOUBLE) AS recency,
+       CAST(date_diff('day', min(day), date_trunc('day', TIMESTAMP '{end}')) AS DOUBLE) AS T,
+       CASE WHEN count(*) > 1 THEN (sum(value) - arg_min(value, day)) / (count(*) - 1)
+            ELSE 0 END AS monetary_value,
+       min(first_ts) AS first_purchase, max(last_ts) AS last_purchase,
+       sum(n) AS n_transactions, sum(value) AS total_amount
+FROM per GROUP BY customer_id ORDER BY customer_id
+"""
+
+
+def run_contender(name: str, path: str) -> dict:
+    """Runs in the child process: time one contender, return its figures."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    if name == "crmlab":
+        import warnings
+
+        import crmlab
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = crmlab.summarise(path, observation_end=END)
+    elif name == "duckdb-sql":
+        import duckdb
+
+        out = duckdb.connect().sql(HAND_SQL.format(path=path, end=END)).df().set_index("customer_id")
+    elif name == "lifetimes":
+        from lifetimes.utils import summary_data_from_transaction_data
+
+        tx = pd.read_parquet(path)
+        t0 = time.perf_counter()  # time lifetimes' function, not the Parquet read
+        out = summary_data_from_transaction_data(tx, "customer_id", "date", "amount",
+                                                 observation_period_end=END, freq="D")
+    else:
+        raise SystemExit(f"unknown contender {name}")
+    seconds = time.perf_counter() - t0
+    cols = ["frequency", "recency", "T", "monetary_value"]
+    return {"name": name, "seconds": seconds, "customers": len(out),
+            "checksum": [round(float(out[c].astype(float).sum()), 3) for c in cols],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_subprocess(name: str, path: Path) -> dict:
+    cmd = [sys.executable, __file__, "--contender", name, "--file", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"name": name, "error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def show(r: dict) -> None:
+    if "error" in r:
+        print(f"  {r['name']:<11} FAILED: {r['error']}")
+        return
+    print(f"  {r['name']:<11} {r['seconds']:8.2f} s   peak RSS {r['peak_rss_mb']:8.0f} MB   "
+          f"{r['customers']:,} customers   checksum {r['checksum']}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--customers", type=int, default=1_000_000)
+    ap.add_argument("--big-rows", type=int, default=100_000_000,
+                    help="rows of the large log summarised by crmlab alone (0 to skip)")
+    ap.add_argument("--big-customers", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of crmlab and duckdb-sql (best kept)")
+    ap.add_argument("--skip-lifetimes", action="store_true")
+    ap.add_argument("--contender", help=argparse.SUPPRESS)
+    ap.add_argument("--file", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.contender:
+        print(json.dumps(run_contender(args.contender, args.file)))
+        return
+
+    path = WORK / f"tx_{args.rows}_{args.customers}.parquet"
+    generate(path, args.rows, args.customers)
+    print(f"{args.rows:,} transactions, {args.customers:,} customers ({path.stat().st_size / 2**20:.0f} MB Parquet)")
+    best = {}
+    for name in ("crmlab", "duckdb-sql"):
+        runs = [in_subprocess(name, path) for _ in range(args.repeat)]
+        for r in runs:
+            show(r)
+        ok = [r for r in runs if "error" not in r]
+        best[name] = min(ok, key=lambda r: r["seconds"]) if ok else runs[0]
+    if not args.skip_lifetimes:
+        best["lifetimes"] = in_subprocess("lifetimes", path)
+        show(best["lifetimes"])
+    c, d = best["crmlab"], best["duckdb-sql"]
+    if "error" not in c and "error" not in d:
+        print(f"crmlab / duckdb-sql time: {c['seconds'] / d['seconds']:.2f}x (target <= 1.3x)")
+        print(f"crmlab peak RSS: {c['peak_rss_mb']:.0f} MB (target <= 1024 MB)")
+        print(f"checksums agree with duckdb-sql: {c['checksum'] == d['checksum']}")
+    lt = best.get("lifetimes")
+    if lt and "error" not in lt and "error" not in c:
+        print(f"lifetimes / crmlab time: {lt['seconds'] / c['seconds']:.1f}x faster (target >= 8x); "
+              f"checksums agree: {lt['checksum'] == c['checksum']}")
+
+    if args.big_rows:
+        big = WORK / f"tx_{args.big_rows}_{args.big_customers}.parquet"
+        generate(big, args.big_rows, args.big_customers)
+        print(f"{args.big_rows:,} transactions, {args.big_customers:,} customers "
+              f"({big.stat().st_size / 2**20:.0f} MB Parquet)")
+        show(in_subprocess("crmlab", big))
+
+
+if __name__ == "__main__":
+    main()
