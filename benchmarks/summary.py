@@ -130,7 +130,7 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--big-rows", type=int, default=100_000_000,
                     help="rows of the large log summarised by crmlab alone (0 to skip)")
-    ap.add_argument("--big-customers", type=int, default=10_000_000)
+    ap.add_argument("--big-customers", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3, help="runs of crmlab and duckdb-sql (best kept)")
     ap.add_argument("--skip-lifetimes", action="store_true")
     ap.add_argument("--contender", help=argparse.SUPPRESS)

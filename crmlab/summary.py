@@ -116,12 +116,12 @@ def _check_columns(columns, source: str) -> bool:
 def _prepare(tx, engine, fn: str) -> _Input:
     """Turn ``tx`` into an Ibis table on the right backend, validating what can be validated."""
     if _is_ibis_table(tx):
-        if engine is not None and engine is not tx._find_backend():
+        if engine is not None and engine is not tx.get_backend():
             raise ParameterError(
                 f"{fn}: engine= names a different connection than the one the Ibis table lives "
                 "on; leave engine=None to run on the table's own backend."
             )
-        return _prepare_ibis(tx, f"Ibis table ({tx._find_backend().name})")
+        return _prepare_ibis(tx, f"Ibis table ({tx.get_backend().name})")
 
     if engine is None or engine == "duckdb":
         engine = _default_engine()
@@ -204,9 +204,11 @@ def _prepare_pandas(frame: pd.DataFrame, source: str, engine) -> _Input:
     elif not pd.api.types.is_datetime64_dtype(date):
         non_null = date.dropna()
         flags = _tz_flags_pandas(non_null)
-        _check_mixed_tz(int(flags.sum()), int((~flags).sum()), source,
-                        np.flatnonzero(flags.to_numpy()), np.flatnonzero(~flags.to_numpy()),
-                        non_null.index)
+        if flags.any() and not flags.all():
+            rows = lambda mask: ", ".join(map(str, non_null.index[mask][:3]))  # noqa: E731
+            _refuse_mixed_tz(source, int(flags.sum()), int((~flags).sum()),
+                             f"; e.g. rows {rows(flags.to_numpy())} have a timezone, rows "
+                             f"{rows(~flags.to_numpy())} do not")
         try:
             date = _to_datetime(date, utc=bool(flags.any()))
             tz_converted = bool(flags.any())
@@ -237,14 +239,12 @@ def _to_datetime(values: pd.Series, utc: bool) -> pd.Series:
     return out.dt.tz_localize(None) if utc else out
 
 
-def _check_mixed_tz(n_aware: int, n_naive: int, source: str, aware_pos, naive_pos, index) -> None:
+def _refuse_mixed_tz(source: str, n_aware: int, n_naive: int, examples: str = "") -> None:
     if n_aware and n_naive:
-        ex_a = ", ".join(str(index[i]) for i in aware_pos[:3])
-        ex_n = ", ".join(str(index[i]) for i in naive_pos[:3])
         raise DataError(
-            f"{source}: column date mixes timezone-aware values ({n_aware:,}, e.g. rows {ex_a}) "
-            f"with naive ones ({n_naive:,}, e.g. rows {ex_n}). Make them consistent: give every "
-            "value an offset, or convert all to local time without one."
+            f"{source}: column date mixes timezone-aware values ({n_aware:,}) with naive ones "
+            f"({n_naive:,}){examples}. Make them consistent: give every value an offset, or "
+            "convert all to local time without one."
         )
 
 
@@ -255,12 +255,7 @@ def _string_tz_counts(date, table, source: str) -> int:
         n_aware=aware.ifelse(1, 0).sum(), n_naive=(~aware).ifelse(1, 0).sum()
     ).execute().iloc[0]
     n_aware, n_naive = int(counts["n_aware"] or 0), int(counts["n_naive"] or 0)
-    if n_aware and n_naive:
-        raise DataError(
-            f"{source}: column date mixes timezone-aware values ({n_aware:,}) with naive "
-            f"ones ({n_naive:,}). Make them consistent: give every value an offset, or "
-            "convert all to local time without one."
-        )
+    _refuse_mixed_tz(source, n_aware, n_naive)
     return n_aware
 
 
