@@ -99,10 +99,10 @@ class ShiftedBetaGeometric(Model):
     def derl(self, discount_rate, *, renewals: int = 0):
         """Discounted expected residual lifetime (Fader & Hardie 2010, eq. 6).
 
-        For a customer who has made ``renewals`` renewals and is at the end of period
-        n = renewals + 1, about to decide whether to renew: the expected number of *future*
-        payments, each discounted by ``discount_rate`` per contract period (the period of the
-        survivor data; there is no other unit here)::
+        For a customer who has made ``renewals`` = n − 1 renewals, standing just before the next
+        renewal decision: Σ_{t>=n} S(t)/S(n−1) / (1+d)^(t−n), the expected number of future
+        payments (the next one undiscounted), discounted by ``discount_rate`` per contract
+        period (the period of the survivor data; there is no other unit here)::
 
             DERL = (β+n−1)/(α+β+n−1) · 2F1(1, β+n; α+β+n; 1/(1+d))
         """
