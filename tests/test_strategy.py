@@ -342,6 +342,8 @@ def test_figures_carry_keys_and_chinese_labels(campaign):
         S.figures.migration_heatmap(pd.DataFrame([[0.7, 0.3], [0, 1]])),
         S.figures.equity_plot(pd.DataFrame({"mean": [1.0, 1.2]}, index=["a", "b"])),
         S.figures.budget_plot(S.plan(seg, "pyramid", 5.0, value="v")),
+        S.figures.gain_lift_plot({"CLV": pol}),
+        S.figures.case_plot(S.reallocation_case(campaign, margin="clv", score="clv", retention=0.8, n_sims=50)),
     ]
     keys = {f.crmlab_key for f in figs}
     assert len(keys) == len(figs) and all(k.startswith("strategy_") for k in keys)

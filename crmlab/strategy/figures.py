@@ -29,6 +29,9 @@ i18n.register({
     "strategy.fig.full_cost": {"zh": "全覆盖成本", "en": "Full cost"},
     "strategy.fig.case": {"zh": "资源再分配前后的利润（模拟）", "en": "Profit before and after re-allocation (simulated)"},
     "strategy.fig.density": {"zh": "模拟次数", "en": "Simulations"},
+    "strategy.fig.gain": {"zh": "累积增益曲线与提升度", "en": "Cumulative gain and lift"},
+    "strategy.fig.gain_y": {"zh": "累积增益（占全部增量的比例）", "en": "Cumulative gain (share of all incremental outcome)"},
+    "strategy.fig.lift_y": {"zh": "提升度", "en": "Lift"},
     "strategy.q.equity_before": {"zh": "当前客户资产", "en": "Equity now"},
     "strategy.q.equity_after": {"zh": "保留率提升后", "en": "Equity with higher retention"},
     "strategy.q.baseline": {"zh": "基准", "en": "Baseline"},
@@ -80,6 +83,22 @@ def profit_plot(result, *, lang: str = "zh", alpha: float = 0.05):
     ax.set_xlabel(label("strategy.fig.fraction", lang))
     ax.set_ylabel(label("strategy.fig.profit_y", lang))
     ax.legend()
+    return fig
+
+
+def gain_lift_plot(results: dict, *, lang: str = "zh"):
+    """Cumulative gain and lift of one or more :func:`policy_profit` results (``{name: result}``)."""
+    fig, axes = figure("strategy_gain", label("strategy.fig.gain", lang), figsize=(10, 4.2), ncols=2)
+    for i, (name, res) in enumerate(results.items()):
+        c = res.curve
+        axes[0].plot(np.r_[0, c["fraction"]], np.r_[0, c["gain"]], marker="o", ms=3, label=str(name), color=f"C{i}")
+        axes[1].plot(c["fraction"], c["lift"], marker="o", ms=3, label=str(name), color=f"C{i}")
+    axes[0].plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+    axes[1].axhline(1, color="grey", lw=0.8, ls="--")
+    for ax, key in zip(axes, ("strategy.fig.gain_y", "strategy.fig.lift_y")):
+        ax.set_xlabel(label("strategy.fig.fraction", lang))
+        ax.set_ylabel(label(key, lang))
+    axes[0].legend()
     return fig
 
 

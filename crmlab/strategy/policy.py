@@ -96,24 +96,35 @@ def _boot_curves(sorted_cols, pos, mode, n_boot, rng):
     n = len(sorted_cols[0])
     J = len(pos)
     seg = np.searchsorted(pos, np.arange(n), side="left")  # slice of each sorted position; J = beyond
+    if mode == "experiment":
+        # one key per (slice, arm): a single gather and two bincounts give all four arm sums
+        t, y = sorted_cols
+        seg = seg * 2 + t.astype(np.int64)
+        values = y
+    else:
+        u, p = sorted_cols
+    width = seg.max() + 1
     chunk = max(1, min(n_boot, _CHUNK_CELLS // max(n, 1)))
     for start in range(0, n_boot, chunk):
         m = min(chunk, n_boot - start)
         idx = rng.integers(0, n, size=(m, n))
-        key = (seg[idx] + (J + 1) * np.arange(m)[:, None]).ravel()
+        key = (seg[idx] + width * np.arange(m)[:, None]).ravel()
 
         def total(x=None):
             w = None if x is None else x[idx].ravel()
-            b = np.bincount(key, weights=w, minlength=m * (J + 1)).reshape(m, J + 1)
-            return np.cumsum(b, axis=1)[:, :J]
+            return np.bincount(key, weights=w, minlength=m * width).reshape(m, width)
 
         if mode == "model":
-            u, p = sorted_cols
-            yield total(), total(u), total(p)
+            yield tuple(np.cumsum(b, axis=1)[:, :J] for b in (total(), total(u), total(p)))
         else:
-            t, y = sorted_cols
-            k, nt, yy, yt = total(), total(t), total(y), total(t * y)
-            yield _from_arms(nt, k - nt, yt, yy - yt)
+            cnt, ysum = total(), total(values)
+            cnt = np.pad(cnt, ((0, 0), (0, (-width) % 2)))  # make (slice, arm) pairs complete
+            ysum = np.pad(ysum, ((0, 0), (0, (-width) % 2)))
+            nc = np.cumsum(cnt[:, 0::2], axis=1)[:, :J]
+            nt = np.cumsum(cnt[:, 1::2], axis=1)[:, :J]
+            yc = np.cumsum(ysum[:, 0::2], axis=1)[:, :J]
+            yt = np.cumsum(ysum[:, 1::2], axis=1)[:, :J]
+            yield _from_arms(nt, nc, yt, yc)
 
 
 def policy_profit(
