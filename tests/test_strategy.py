@@ -406,3 +406,15 @@ def test_case_3_1_on_the_simulated_distributor():
     lo, hi = res.summary.loc["利润变化", ["ci_low", "ci_high"]]
     assert lo < res.summary.loc["利润变化", "estimate"] < hi
     assert 0 <= res.summary.attrs["prob_improvement"] <= 1
+
+
+def test_transitions_between_labelled_segments():
+    panel = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "b"],
+        "period": [1, 2, 3, 1, 2],
+        "state": ["重要价值客户", "一般保持客户", "重要价值客户", "一般保持客户", "一般保持客户"],
+    })
+    P = S.estimate_transitions(panel)
+    assert P.attrs["counts"].sum() == 3
+    assert P.loc["重要价值客户", "一般保持客户"] == 1.0
+    assert P.loc["一般保持客户"].tolist() == [0.5, 0.5]

@@ -180,22 +180,29 @@ def recency_states(
 
 
 def estimate_transitions(states: pd.DataFrame, *, n_states: int | None = None) -> pd.DataFrame:
-    """Maximum-likelihood transition matrix (row-normalised counts) from :func:`recency_states`.
+    """Maximum-likelihood transition matrix (row-normalised counts) between consecutive periods.
 
-    The last state is treated as absorbing ("lost") when it was never left in the data; rows
-    without observations get a self-loop so the matrix stays stochastic.
+    ``states`` is a long frame with ``customer_id``, ``period`` and ``state``: the output of
+    :func:`recency_states` (integer states 0..k−1), or any per-period state such as an RFM
+    segment label (then the states are the sorted distinct labels). Rows never left in the data
+    get a self-loop, so the matrix stays stochastic. ``attrs["counts"]`` holds the counts.
     """
     need_columns(states, ["customer_id", "period", "state"], "states")
-    k = int(n_states or states.attrs.get("n_states") or states["state"].max() + 1)
-    s = states.sort_values(["customer_id", "period"])
+    s = states.sort_values(["customer_id", "period"], kind="stable")
+    raw = s["state"].to_numpy()
+    if pd.api.types.is_integer_dtype(s["state"]) and (raw >= 0).all():
+        k = int(n_states or states.attrs.get("n_states") or raw.max() + 1)
+        codes, labels = raw.astype(int), list(range(k))
+    else:
+        labels = sorted(pd.unique(raw), key=str)
+        codes = pd.Categorical(raw, categories=labels).codes
+        k = len(labels)
     same = s["customer_id"].to_numpy()[1:] == s["customer_id"].to_numpy()[:-1]
-    a = s["state"].to_numpy()[:-1][same]
-    b = s["state"].to_numpy()[1:][same]
+    a, b = codes[:-1][same], codes[1:][same]
     counts = np.zeros((k, k))
     np.add.at(counts, (a, b), 1.0)
     tot = counts.sum(axis=1, keepdims=True)
     P = np.where(tot > 0, counts / np.where(tot == 0, 1, tot), np.eye(k))
-    labels = list(range(k))
     out = pd.DataFrame(P, index=pd.Index(labels, name="from"), columns=labels)
     out.attrs["counts"] = counts
     return out
