@@ -207,6 +207,12 @@ def score(table: pd.DataFrame, bins: int = 5, method: str = "quantile", breaks=N
         cols.update(columns)
     if len(table) == 0:
         raise DataError("the RFM table is empty: no customers to score.")
+    if "T" in table.columns and cols["R"] == "recency":
+        # a crmlab.summarise() frame: its recency is the age at the last purchase (large is good)
+        raise ParameterError(
+            "this looks like a crmlab.summarise() frame (it has T): its recency is the time from "
+            "the first to the last purchase, where larger is better, not the time since the last "
+            "purchase that RFM scores. Build the table with crmlab.rfm_table(tx, analysis_date=...).")
     raw = {dim: _column(table, dim, cols) for dim in cols}
     out = {}
     for dim, x in raw.items():

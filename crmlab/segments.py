@@ -23,7 +23,7 @@ import pandas as pd
 from . import i18n
 from . import value as _value  # noqa: F401  (registers the shared column labels)
 from .errors import DataError, ParameterError
-from .tables import Table
+from .tables import Table, label
 
 i18n.register({
     "seg.profile": {"zh": "细分客户画像", "en": "Segment profiles"},
@@ -59,15 +59,15 @@ i18n.register({
     "name.lapsed": {"zh": "已沉睡", "en": "lapsed"},
     "name.sep": {"zh": "、", "en": ", "},
     # B2B case
-    "industry_user": {"zh": "行业用户", "en": "Industry user"},
-    "enterprise": {"zh": "企业客户", "en": "Enterprise"},
-    "distributor": {"zh": "经销商", "en": "Distributor"},
-    "retail": {"zh": "零售客户", "en": "Retail"},
-    "east": {"zh": "华东", "en": "East"},
-    "south": {"zh": "华南", "en": "South"},
-    "north": {"zh": "华北", "en": "North"},
-    "central": {"zh": "华中", "en": "Central"},
-    "west": {"zh": "西部", "en": "West"},
+    "col.industry_user": {"zh": "行业用户", "en": "Industry user"},
+    "col.enterprise": {"zh": "企业客户", "en": "Enterprise"},
+    "col.distributor": {"zh": "经销商", "en": "Distributor"},
+    "col.retail": {"zh": "零售客户", "en": "Retail"},
+    "col.east": {"zh": "华东", "en": "East"},
+    "col.south": {"zh": "华南", "en": "South"},
+    "col.north": {"zh": "华北", "en": "North"},
+    "col.central": {"zh": "华中", "en": "Central"},
+    "col.west": {"zh": "西部", "en": "West"},
     "col.customer_type": {"zh": "客户类型", "en": "Customer type"},
     "col.region": {"zh": "地区", "en": "Region"},
     "col.total": {"zh": "合计", "en": "Total"},
@@ -377,7 +377,6 @@ def explain_tree(frame: pd.DataFrame, labels, features=None, *, max_depth: int =
     """
     from sklearn.tree import DecisionTreeClassifier, export_text
 
-    from .tables import label
 
     x = _features(frame, features)
     lab = labels.reindex(x.index) if isinstance(labels, pd.Series) else pd.Series(labels, index=x.index)
@@ -468,7 +467,6 @@ def plot_profile(prof: Profile | pd.DataFrame, lang: str = "zh", features=None):
     import seaborn as sns
 
     from .plots import figure
-    from .tables import label
 
     summary = prof.summary if isinstance(prof, Profile) else prof
     cols = [c for c in summary.columns if c.endswith("_mean") and c != "value_mean"]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from . import i18n
 from .errors import DataError, ParameterError
-from .tables import Table
+from .tables import Table, label
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -101,16 +101,16 @@ i18n.register({
     "value.clv_components": {"zh": "客户终生价值构成", "en": "CLV components"},
     "value.matrix_classes": {"zh": "客户价值矩阵分类与策略", "en": "Value-matrix classes and strategies"},
     # delivered value components
-    "product_value": {"zh": "产品价值", "en": "Product value"},
-    "service_value": {"zh": "服务价值", "en": "Service value"},
-    "personnel_value": {"zh": "人员价值", "en": "Personnel value"},
-    "image_value": {"zh": "形象价值", "en": "Image value"},
-    "monetary_cost": {"zh": "货币成本", "en": "Monetary cost"},
-    "time_cost": {"zh": "时间成本", "en": "Time cost"},
-    "energy_cost": {"zh": "精力成本", "en": "Energy cost"},
-    "satisfaction": {"zh": "顾客满意度", "en": "Satisfaction"},
-    "loyalty": {"zh": "顾客忠诚度", "en": "Loyalty"},
-    "perceived_value": {"zh": "感知价值", "en": "Perceived value"},
+    "col.product_value": {"zh": "产品价值", "en": "Product value"},
+    "col.service_value": {"zh": "服务价值", "en": "Service value"},
+    "col.personnel_value": {"zh": "人员价值", "en": "Personnel value"},
+    "col.image_value": {"zh": "形象价值", "en": "Image value"},
+    "col.monetary_cost": {"zh": "货币成本", "en": "Monetary cost"},
+    "col.time_cost": {"zh": "时间成本", "en": "Time cost"},
+    "col.energy_cost": {"zh": "精力成本", "en": "Energy cost"},
+    "col.satisfaction": {"zh": "顾客满意度", "en": "Satisfaction"},
+    "col.loyalty": {"zh": "顾客忠诚度", "en": "Loyalty"},
+    "col.perceived_value": {"zh": "感知价值", "en": "Perceived value"},
     # loyalty ladder
     "stage.prospect": {"zh": "潜在客户", "en": "Prospect"},
     "stage.first_time": {"zh": "首次购买客户", "en": "First-time buyer"},
@@ -1365,7 +1365,7 @@ def plot_delivered_value(dv: pd.DataFrame, lang: str = "zh",
         level += v
     ax.bar(len(steps), means["delivered_value"], color="C0")
     ax.set_xticks(range(len(steps) + 1))
-    ax.set_xticklabels([i18n.t(k, lang) for k, _ in steps] + [i18n.t("value.delivered_value", lang)],
+    ax.set_xticklabels([label(k, lang) for k, _ in steps] + [i18n.t("value.delivered_value", lang)],
                        rotation=30, ha="right")
     return fig
 

@@ -136,6 +136,8 @@ def test_score_errors():
         rfm.score(t.assign(recency=np.nan))
     with pytest.raises(ParameterError, match="method="):
         rfm.score(t, method="kmeans")
+    with pytest.raises(ParameterError, match="rfm_table"):
+        rfm.score(t.assign(T=100.0))
 
 
 # --------------------------------------------------------------------------- segments
