@@ -77,7 +77,8 @@ class BetaGeo(ContinuousPredictions, Model):
         if len(theta) == 4:
             r, alpha, a, b = theta
             A2 = betaln(a, b + x + s) - betaln(a, b)
-            logodds = np.log(a) - np.log(b + x + s - 1)
+            with np.errstate(invalid="ignore", divide="ignore"):  # x = 0 rows are masked below
+                logodds = np.log(a) - np.log(b + x + s - 1)
         else:  # limit a, b -> inf with p = a/(a+b); len 2 is the NBD (p = 0)
             r, alpha = theta[:2]
             p = theta[2] if len(theta) == 3 else 0.0
@@ -161,7 +162,8 @@ class BetaGeo(ContinuousPredictions, Model):
         r, alpha = theta[:2]
         if len(theta) == 4:
             a, b = theta[2:]
-            lo = np.log(a) - np.log(b + x + s - 1)
+            with np.errstate(invalid="ignore", divide="ignore"):  # x = 0 rows are masked below
+                lo = np.log(a) - np.log(b + x + s - 1)
         elif len(theta) == 3:
             lo = np.log(theta[2]) - np.log1p(-theta[2])
         else:

@@ -91,7 +91,7 @@ class ContinuousPredictions:
             raise ParameterError(f"n={n!r} must be a non-negative whole number of purchases.")
         return self._k_pmf(self._theta, n, t)
 
-    def clv(self, spend_model, horizon, discount_rate, data=None, *, rate_unit, interval=False):
+    def clv(self, spend_model, horizon, discount_rate, data=None, *, rate_unit=None, interval=False):
         """Discounted expected value of each customer's purchases over ``horizon`` periods.
 
         CLV = m · Σ_{i=1..H} (E[X(i)] − E[X(i−1)]) / (1 + d)^i, with E the conditional expected

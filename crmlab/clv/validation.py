@@ -123,7 +123,7 @@ def tracking(model, transactions, summary: pd.DataFrame, *, lang: str = "en") ->
     start = first.min()
     day = pd.to_datetime(frame["date"]).dt.normalize()
     tx = pd.DataFrame({"c": frame["customer_id"].astype(str).to_numpy(), "d": day.to_numpy()})
-    tx = tx[tx["d"] < pd.Timestamp(end)].drop_duplicates()
+    tx = tx[tx["d"] <= pd.Timestamp(end)].drop_duplicates()  # observation_end is inclusive
     fp = first.copy()
     fp.index = fp.index.astype(str)
     tx = tx[tx["d"] > tx["c"].map(fp).to_numpy()]  # repeat purchases only
