@@ -630,7 +630,7 @@ def validate(scores: pd.DataFrame, holdout, *, by="segment", segments=None,
     by : {"segment", "code", "R", "F", "M"}
         Grouping of the per-group table (``segment`` needs ``segments=``).
     segments : DataFrame, optional
-        :func:`segment` output.
+        :func:`segment` output; the table is indexed by its localised ``label``.
     n_groups : int
         Score quantile groups of the lift table.
     """
@@ -643,7 +643,7 @@ def validate(scores: pd.DataFrame, holdout, *, by="segment", segments=None,
     if by == "segment":
         if segments is None:
             raise ParameterError("by='segment' needs segments=rfm.segment(scores, ...).")
-        key = segments["segment"].reindex(scores.index)
+        key = segments["label"].reindex(scores.index)
     elif by in ("code", "R", "F", "M"):
         key = scores[by]
     else:

@@ -388,33 +388,34 @@ def explain_tree(frame: pd.DataFrame, labels, features=None, *, max_depth: int =
 
 def name_segments(centers: pd.DataFrame, *, value_cols=("monetary", "frequency"),
                   recency: str = "recency", reference: pd.DataFrame | None = None,
-                  lang: str = "zh") -> pd.Series:
+                  recency_cuts=None, lang: str = "zh") -> pd.Series:
     """Automatic names from centroid profiles, e.g. "高价值、有流失风险" / "high value, at risk".
 
     Value is high/mid/low by the segment's mean rank of ``value_cols`` among the segments
-    (top third / middle / bottom). Activity is read from ``recency`` (time since the last
-    purchase): below the reference median → active, above the 75th percentile → lapsed,
-    otherwise at risk. ``reference`` (the customers) gives those cut points; by default the
-    segment centres themselves.
+    (top third / middle / bottom). Activity is read from the segment's ``recency`` (time since
+    the last purchase): up to the first cut → active, above the second → lapsed, otherwise at
+    risk. The cuts are ``recency_cuts`` (in the unit of the recency column) or, by default, the
+    tertiles of ``reference[recency]`` (the customers; default the centres themselves).
     """
     ref = centers if reference is None else reference
     cols = [c for c in value_cols if c in centers.columns]
     if not cols:
         raise DataError(f"centers need at least one of {list(value_cols)} to name segments.")
+    if recency_cuts is None and recency in ref.columns:
+        recency_cuts = tuple(ref[recency].quantile([1 / 3, 2 / 3]))
+    if recency_cuts is not None and (len(recency_cuts) != 2 or recency_cuts[0] > recency_cuts[1]):
+        raise ParameterError(f"recency_cuts={recency_cuts!r} must be two increasing values.")
     vrank = centers[cols].rank(pct=True).mean(axis=1)
     names = {}
     sep = i18n.t("name.sep", lang)
     for seg, vr in vrank.items():
         level = "high_value" if vr > 2 / 3 else ("mid_value" if vr > 1 / 3 else "low_value")
         parts = [i18n.t(f"name.{level}", lang)]
-        if recency in centers.columns:
+        if recency in centers.columns and recency_cuts is not None:
             r = centers.loc[seg, recency]
-            if r <= ref[recency].median():
-                parts.append(i18n.t("name.active", lang))
-            elif r > ref[recency].quantile(0.75):
-                parts.append(i18n.t("name.lapsed", lang))
-            else:
-                parts.append(i18n.t("name.at_risk", lang))
+            state = ("active" if r <= recency_cuts[0] else
+                     "lapsed" if r > recency_cuts[1] else "at_risk")
+            parts.append(i18n.t(f"name.{state}", lang))
         names[seg] = sep.join(parts)
     return pd.Series(names, name="name")
 

@@ -298,6 +298,7 @@ def test_validate_rank_correlation_and_lift():
     noise = pd.Series(rng.poisson(1.0, len(t)) * 20.0, index=t.index)
     assert abs(rfm.validate(s, noise, by="R").spearman[0]) < 0.06
     assert res.table["n_customers"].sum() == len(t)
+    assert set(res.table.index) <= set(seg["label"].astype(str))
     assert res.table["share_revenue"].sum() == pytest.approx(1.0)
     assert res.lift["lift"].iloc[-1] > 1 > res.lift["lift"].iloc[0]
     by_r = rfm.validate(s, hold["frequency_holdout"] * 20.0, by="R")

@@ -103,8 +103,13 @@ def test_name_segments_from_centres(blobs):
     en = sg.name_segments(centers, reference=frame, lang="en")
     assert en[0] == "high value, active"
     assert en[1] == "low value, lapsed"
+    assert en[2] == "mid value, at risk"
     zh = sg.name_segments(centers, reference=frame, lang="zh")
     assert zh[0] == "高价值、活跃"
+    fixed = sg.name_segments(centers, recency_cuts=(100, 200), lang="en")
+    assert fixed[2] == "mid value, active"
+    with pytest.raises(ParameterError, match="recency_cuts"):
+        sg.name_segments(centers, recency_cuts=(200, 100))
 
 
 def test_tiers_high_mid_low():
