@@ -921,15 +921,13 @@ def topsis(frame: pd.DataFrame, weights=None, *, negative=(), directions=None) -
 # ---------------------------------------------------------------------------------------------
 # indicator hierarchy → current / potential value scores
 # ---------------------------------------------------------------------------------------------
-BANK_SPEC = {
-    "current_value": {"consumption_value": "+", "revenue_contribution": "+", "cost": "-"},
-    "potential_value": {
-        "credit": "+",
-        "loyalty": {"switching_cost": "+", "continuity": "+", "tenure": "+"},
-        "future_profit": "+",
-    },
-}
-"""The bank case hierarchy (DOMAIN.md §1): current value and potential value indicators."""
+BUILTIN_SPECS = ("bank",)
+
+
+def load_spec(spec="bank") -> dict:
+    """An indicator hierarchy: a built-in name (``"bank"``, ``crmlab/rules/value_bank.yml``),
+    a path to a YAML file, or a mapping (returned as given after checking it is one)."""
+    return _load_spec(spec)
 
 
 @dataclass
@@ -946,6 +944,8 @@ class ValueScores:
 
 
 def _load_spec(spec):
+    if isinstance(spec, str) and spec in BUILTIN_SPECS:
+        spec = RULES_DIR / f"value_{spec}.yml"
     if isinstance(spec, (str, Path)):
         import yaml
 
@@ -971,8 +971,11 @@ def value_scores(frame: pd.DataFrame, spec=None, *, method: str = "entropy", wei
     ----------
     frame : DataFrame
         One row per customer.
-    spec : mapping or path to YAML, optional
-        ``{node: {child: "+"|"-"|{...}}}``; default :data:`BANK_SPEC`.
+    spec : mapping, "bank" or path to YAML, optional
+        ``{node: {child: "+"|"-"|{...}}}``; default the bank case
+        (``crmlab/rules/value_bank.yml``: current value = consumption value, revenue
+        contribution, cost; potential value = credit, loyalty (switching cost, continuity,
+        tenure), future profit).
     method : {"entropy", "equal"}
         How to weight the children of a node with no weights given. Entropy weights of an inner
         node use its children's scores.
@@ -986,7 +989,7 @@ def value_scores(frame: pd.DataFrame, spec=None, *, method: str = "entropy", wei
     -------
     ValueScores
     """
-    spec = _load_spec(BANK_SPEC if spec is None else spec)
+    spec = _load_spec("bank" if spec is None else spec)
     if method not in ("entropy", "equal"):
         raise ParameterError(f"method={method!r}; use 'entropy' or 'equal' (or weights=/ahp=).")
     weights = dict(weights or {})

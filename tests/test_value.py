@@ -265,6 +265,21 @@ def test_value_scores_with_ahp_and_given_weights(bank):
         v.value_scores(bank, weights={"nonsense": {"a": 1}})
     with pytest.raises(DataError, match="not a column"):
         v.value_scores(bank, {"current_value": {"missing_col": "+"}})
+    with pytest.raises(ParameterError, match="does not exist"):
+        v.value_scores(bank, "no_such_spec.yml")
+
+
+def test_value_spec_from_yaml_file(bank, tmp_path):
+    spec = v.load_spec("bank")
+    assert spec["potential_value"]["loyalty"] == {"switching_cost": "+", "continuity": "+",
+                                                   "tenure": "+"}
+    path = tmp_path / "two.yml"
+    path.write_text("current_value:\n  consumption_value: '+'\n  cost: '-'\n", encoding="utf-8")
+    vs = v.value_scores(bank, str(path), method="equal")
+    x = bank[["consumption_value", "cost"]]
+    z = (x - x.min()) / (x.max() - x.min())
+    expected = 100 * (z["consumption_value"] + (1 - z["cost"])) / 2
+    assert vs.scores["current_value"].to_numpy() == pytest.approx(expected.to_numpy())
 
 
 def test_value_matrix_classes_and_strategies(bank):
