@@ -171,6 +171,32 @@ def test_classic10_precedence_and_known_cells():
     assert seg.loc["g", "label"] == "Other"
 
 
+@pytest.mark.parametrize("rules,bins", [("classic10", 5), ("quartile5", 4)])
+def test_lookup_matches_a_plain_first_match_loop(rules, bins):
+    # Reference: read the YAML rules and try them in order for each of the bins^3 patterns.
+    import itertools
+
+    import yaml
+
+    spec = yaml.safe_load((rfm.RULES_DIR / f"rfm_{rules}.yml").read_text(encoding="utf-8"))
+    pats = list(itertools.product(range(1, bins + 1), repeat=3))
+    expected = []
+    for r, f, m in pats:
+        got = "other"
+        for seg in spec["segments"]:
+            if "codes" in seg:
+                hit = f"{r}{f}{m}" in seg["codes"]
+            else:
+                hit = all(seg[d][0] <= x <= seg[d][1] for d, x in zip("RFM", (r, f, m)))
+            if hit:
+                got = seg["key"]
+                break
+        expected.append(got)
+    s = pd.DataFrame(pats, columns=["R", "F", "M"])
+    s.attrs["bins"] = bins
+    assert rfm.segment(s, rules)["segment"].astype(str).tolist() == expected
+
+
 def test_every_classic10_segment_is_reachable():
     lut = rfm._grid_lookup(rfm.load_rules("classic10"), 5)
     assert set(lut.tolist()) == set(range(11))   # ten segments and "other"
