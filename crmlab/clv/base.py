@@ -135,6 +135,33 @@ def check_frt(x, tx, T, model: str) -> None:
         )
 
 
+def unique_rows(*cols):
+    """Unique rows of equal-length 1-d arrays: ``(list of unique columns, inverse index)``.
+
+    A lexsort is several times faster than ``np.unique(axis=0)`` on a million rows.
+    """
+    n = len(cols[0])
+    if n == 0:
+        return [c[:0] for c in cols], np.zeros(0, dtype=np.intp)
+    order = np.lexsort(cols[::-1])
+    sc = [c[order] for c in cols]
+    new = np.ones(n, bool)
+    for c in sc:
+        new[1:] |= c[1:] != c[:-1]
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = np.cumsum(new) - 1
+    return [c[new] for c in sc], inv
+
+
+def frt_data(x, tx, T, w):
+    """Likelihood data for frequency/recency/T models: the unique patterns with summed weights
+    (what :func:`crmlab.compress` does), plus the full arrays for predictions."""
+    (xu, txu, Tu), inv = unique_rows(x, tx, T)
+    wu = np.bincount(inv, weights=w, minlength=len(xu))
+    keep = wu > 0
+    return {"x": xu[keep], "tx": txu[keep], "T": Tu[keep], "w": wu[keep], "full": (x, tx, T)}
+
+
 def discount_per_period(discount_rate, rate_unit, unit: str) -> float:
     """The discount rate per period of the summary's unit.
 

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1
 
 from .. import i18n
-from .base import LOG_BOUND, Convergence, Model, _EDGE, check_columns, check_frt, numeric, weights_of
+from .base import LOG_BOUND, Convergence, Model, _EDGE, check_columns, check_frt, frt_data, numeric, weights_of
 from .predict import ContinuousPredictions
 
 
@@ -61,7 +61,7 @@ class BetaGeo(ContinuousPredictions, Model):
         w = weights_of(data, self.name)
         if not ((x > 0) & (w > 0)).any():
             raise ModelError_(self.name)
-        return {"x": x, "tx": tx, "T": T, "w": w}
+        return frt_data(x, tx, T, w)
 
     def _starts(self, d):
         w = d["w"]
@@ -172,19 +172,19 @@ class BetaGeo(ContinuousPredictions, Model):
         z = np.where((x > 0) | (s == 1), z, -np.inf)
         return np.exp(-np.logaddexp(0.0, z))
 
-    def _k_cond(self, theta, t, x, tx, T):
+    def _k_rate(self, theta, t, x, T):
+        """E[X(t) | x, t_x, T] / P(alive): depends on x and T only."""
         s = self._shift
         r, alpha = theta[:2]
-        pa = self._k_p_alive(theta, x, tx, T)
         if len(theta) == 4:
             a, b = theta[2:]
             hyp = hyp2f1(r + x, b + x + s, a + b + x + s - 1, t / (alpha + T + t))
             first = (a + b + x + s - 1) / (a - 1)
-            return first * (1 - hyp * ((alpha + T) / (alpha + T + t)) ** (r + x)) * pa
+            return first * (1 - hyp * ((alpha + T) / (alpha + T + t)) ** (r + x))
         if len(theta) == 3:
             p = theta[2]
-            return -np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p * pa
-        return (r + x) * t / (alpha + T) * pa
+            return -np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p
+        return (r + x) * t / (alpha + T)
 
     def _k_expected(self, theta, t):
         s = self._shift

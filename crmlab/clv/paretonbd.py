@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln, roots_laguerre, roots_legendre
 
 from .. import i18n
-from .base import Model, check_columns, check_frt, numeric, weights_of
+from .base import Model, check_columns, check_frt, frt_data, numeric, weights_of
 from .bgnbd import ModelError_
 from .predict import ContinuousPredictions
 
@@ -115,7 +115,7 @@ class ParetoNBD(ContinuousPredictions, Model):
         w = weights_of(data, self.name)
         if not ((x > 0) & (w > 0)).any():
             raise ModelError_(self.name)
-        return {"x": x, "tx": tx, "T": T, "w": w}
+        return frt_data(x, tx, T, w)
 
     def _starts(self, d):
         w = d["w"]
@@ -165,10 +165,10 @@ class ParetoNBD(ContinuousPredictions, Model):
         lj, _ = _log_J(theta, x, tx, T, False)
         return np.exp(AT - np.logaddexp(AT, np.log(s) + lj))
 
-    def _k_cond(self, theta, t, x, tx, T):
+    def _k_rate(self, theta, t, x, T):
+        """E[X(t) | x, t_x, T] / P(alive): depends on x and T only."""
         r, alpha, s, beta = theta
-        pa = self._k_p_alive(theta, x, tx, T)
-        return (r + x) / (alpha + T) * (beta + T) * _pow_int(s, np.log1p(t / (beta + T))) * pa
+        return (r + x) / (alpha + T) * (beta + T) * _pow_int(s, np.log1p(t / (beta + T)))
 
     def _k_expected(self, theta, t):
         r, alpha, s, beta = theta

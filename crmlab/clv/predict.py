@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import ModelError, ParameterError
 from ..units import time_unit_of
-from .base import check_columns, check_frt, discount_per_period, interval_frame, numeric
+from .base import check_columns, check_frt, discount_per_period, interval_frame, numeric, unique_rows
 
 
 class ContinuousPredictions:
@@ -20,8 +20,8 @@ class ContinuousPredictions:
     def _pred_data(self, data):
         self._check_fitted()
         if data is None:
-            d = self._d
-            return self.data_.index, d["x"], d["tx"], d["T"]
+            x, tx, T = self._d["full"]
+            return self.data_.index, x, tx, T
         check_columns(data, ("frequency", "recency", "T"), self.name)
         unit = time_unit_of(data)
         if unit != self.time_unit_:
@@ -34,6 +34,14 @@ class ContinuousPredictions:
         T = numeric(data, "T", self.name)
         check_frt(x, tx, T, self.name)
         return data.index, x, tx, T
+
+    def _k_cond(self, theta, t, x, tx, T):
+        """Conditional expected purchases: the rate part is evaluated once per unique (x, T)."""
+        pa = self._k_p_alive(theta, x, tx, T)
+        if np.ndim(t) == 0:
+            (xu, Tu), inv = unique_rows(x, T)
+            return self._k_rate(theta, t, xu, Tu)[inv] * pa
+        return self._k_rate(theta, t, x, T) * pa
 
     @staticmethod
     def _check_t(t, name="t"):
@@ -122,13 +130,15 @@ class ContinuousPredictions:
         disc = (1 + d) ** -steps
 
         def f(th, th_spend, sl):
+            xs, txs, Ts = x[sl], tx[sl], T[sl]
+            (xu, Tu), inv = unique_rows(xs, Ts)  # the rate part depends on x and T only
             prev = 0.0
-            total = np.zeros(len(x[sl]))
+            total = np.zeros(len(xu))
             for i, t in enumerate(steps):
-                cur = self._k_cond(th, t, x[sl], tx[sl], T[sl])
+                cur = self._k_rate(th, t, xu, Tu)
                 total += (cur - prev) * disc[i]
                 prev = cur
-            return total * spend_fn(th_spend, sl)
+            return total[inv] * self._k_p_alive(th, xs, txs, Ts) * spend_fn(th_spend, sl)
 
         if not interval:
             th_s = extra[0] if extra else None
