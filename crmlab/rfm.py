@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import i18n, value as _value  # noqa: F401  (registers the shared column labels)
+from . import i18n
+from . import value as _value  # also registers the shared column labels
 from .errors import DataError, ParameterError
 from .tables import Table
 
@@ -545,8 +546,7 @@ def select_top(frame: pd.DataFrame, criteria: Mapping[str, str], *, weights=None
     DataFrame sorted by rank with ``score``, ``rank`` (1 = best; ties by customer id) and
     ``selected`` (the top ``round(share · n)`` customers).
     """
-    from . import value
-
+    value = _value
     if not isinstance(criteria, Mapping) or not criteria:
         raise ParameterError("criteria must map columns to '+' or '-', e.g. {'sales_value': '+', "
                              "'receivables': '-'}.")

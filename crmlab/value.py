@@ -396,12 +396,13 @@ def pyramid(values, cuts=(0.01, 0.04, 0.15, 0.80), *, profit=None, labels=None) 
     profit : Series, optional
         Profit per customer, for a ``share_profit`` column.
     labels : sequence of str, optional
-        Tier keys; default platinum/gold/iron/lead (needs four cuts).
+        Tier names; default platinum/gold/iron/lead (needs four cuts). Names with a registered
+        ``tier.<name>`` label are shown translated; others as given.
 
     Returns
     -------
     Pyramid
-        ``tiers`` (ordered categorical per customer, labels are i18n keys ``tier.<name>``) and
+        ``tiers`` (ordered categorical per customer, e.g. ``tier.platinum``) and
         ``summary`` indexed by tier with ``n_customers``, ``share_customers``, ``revenue``,
         ``share_revenue`` (and ``profit``, ``share_profit``).
     """
@@ -417,7 +418,7 @@ def pyramid(values, cuts=(0.01, 0.04, 0.15, 0.80), *, profit=None, labels=None) 
         labels = PYRAMID_TIERS
     if len(labels) != len(cuts):
         raise ParameterError(f"labels has {len(labels)} names for {len(cuts)} cuts.")
-    keys = [f"tier.{lab}" for lab in labels]
+    keys = [f"tier.{lab}" if i18n.has(f"tier.{lab}") else str(lab) for lab in labels]
     n = len(s)
     bounds = np.round(np.cumsum(cuts) * n).astype(int)
     bounds[-1] = n

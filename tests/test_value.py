@@ -106,6 +106,9 @@ def test_pyramid_tiers_and_shares():
     assert list(p.table("en").to_frame().index) == ["Platinum", "Gold", "Iron", "Lead"]
     with pytest.raises(ParameterError, match="sum to 1"):
         v.pyramid(x, cuts=(0.1, 0.2))
+    two = v.pyramid(x, cuts=(0.2, 0.8), labels=["top", "rest"])
+    assert two.summary["n_customers"].tolist() == [200, 800]
+    assert list(two.summary.index) == ["top", "rest"]
 
 
 def test_pyramid_on_cdnow_within_one_customer_of_cuts(cdnow_rfm):
