@@ -9,9 +9,11 @@ import pandas as pd
 
 from ..errors import DataError, ParameterError
 
-# Cells (resamples x customers) drawn per chunk. Small chunks keep the index block in cache:
-# measured on the 2-core VM, 4 x 100k beat 64 x 100k by 3x, and memory stays bounded.
-_CHUNK_CELLS = 500_000
+# Cells (resamples x customers) drawn per chunk. Small blocks stay in cache: on the 2-core VM
+# 64 x 100k blocks were 3x slower than 4 x 100k, and 64k cells was the best of 64k/128k/500k.
+# For large n the cost is the n random indices per resample, so this is as fast as a tight
+# numpy loop; for small n it removes the per-resample Python overhead (5x at n = 1000).
+_CHUNK_CELLS = 65_536
 
 
 def need_frame(frame, name: str = "frame") -> pd.DataFrame:
