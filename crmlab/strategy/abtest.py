@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import i18n
 from ..errors import ParameterError
@@ -134,6 +133,8 @@ def ab_test(
         ``n_treatment``, ``mean_control``, ``mean_treatment``, ``effect``, ``ci_low``,
         ``ci_high``, ``p_value``, ``significant`` and ``verdict``.
     """
+    from scipy import stats  # heavy; loaded on first use so `import crmlab.strategy` stays quick
+
     i18n.check_lang(lang)
     need_frame(frame)
     if kind not in KINDS:
