@@ -50,7 +50,6 @@ i18n.register({
     "col.M": {"zh": "M得分", "en": "M score"},
     "col.code": {"zh": "RFM编码", "en": "RFM code"},
     "col.score": {"zh": "综合得分", "en": "Weighted score"},
-    "col.segment": {"zh": "客户细分", "en": "Segment"},
     "col.repurchase_rate": {"zh": "验证期复购率", "en": "Holdout repurchase rate"},
     "col.mean_revenue": {"zh": "验证期人均收入", "en": "Holdout revenue per customer"},
     "col.lift": {"zh": "提升度", "en": "Lift"},

@@ -45,6 +45,9 @@ i18n.register({
     "col.value_ci_low": {"zh": "95%置信下限", "en": "95% CI low"},
     "col.value_ci_high": {"zh": "95%置信上限", "en": "95% CI high"},
     "col.name": {"zh": "名称", "en": "Name"},
+    "col.feature": {"zh": "特征", "en": "Feature"},
+    "seg.mean_of": {"zh": "{name}均值", "en": "{name}, mean"},
+    "seg.median_of": {"zh": "{name}中位数", "en": "{name}, median"},
     "tier.high": {"zh": "高", "en": "high"},
     "tier.mid": {"zh": "中", "en": "mid"},
     "tier.low": {"zh": "低", "en": "low"},
@@ -271,7 +274,14 @@ class Profile:
     tests: pd.DataFrame
 
     def table(self, lang: str = "zh") -> Table:
-        return Table(self.summary, "segments.profile", i18n.t("seg.profile", lang), lang=lang)
+        """The summary with feature columns named in ``lang`` ("销售额均值" / "Sales value, mean")."""
+        def name(col: str) -> str:
+            for suffix in ("mean", "median"):
+                if col.endswith("_" + suffix) and not col.startswith("value_"):
+                    return i18n.t(f"seg.{suffix}_of", lang, name=label(col[:-len(suffix) - 1], lang))
+            return col
+        frame = self.summary.rename(columns=name)
+        return Table(frame, "segments.profile", i18n.t("seg.profile", lang), lang=lang)
 
     def tests_table(self, lang: str = "zh") -> Table:
         t = self.tests.copy()

@@ -41,6 +41,7 @@ i18n.register({
     "col.frequency": {"zh": "购买频率", "en": "Frequency"},
     "col.monetary": {"zh": "购买金额", "en": "Monetary"},
     "col.share": {"zh": "份额", "en": "Share"},
+    "col.segment": {"zh": "客户细分", "en": "Segment"},
     "col.top_share": {"zh": "头部客户比例", "en": "Top share of customers"},
     "col.n_customers": {"zh": "客户数", "en": "Customers"},
     "col.value_share": {"zh": "价值占比", "en": "Share of value"},

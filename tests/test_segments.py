@@ -83,6 +83,8 @@ def test_profile_shares_means_and_tests(blobs):
     null = sg.profile(frame.assign(noise=rng.normal(size=len(frame))), truth, features=["noise"])
     assert null.tests.loc["noise", "p_value"] > 0.001
     assert "Kruskal" in prof.tests_table("en").to_text()
+    cols = prof.table("zh").to_frame().columns.tolist()
+    assert "购买金额均值" in cols and "最近一次购买距今（天）中位数" in cols
     with pytest.raises(DataError, match="no segment label"):
         sg.profile(frame, truth.iloc[:10])
 
