@@ -41,8 +41,9 @@ Cells, in order:
      file's SHA-256;
    - ``nb.keywords(zh=[...], en=[...])``: abstract keywords contributed by the chapter.
 
-6. Exercises: a markdown prompt (both languages), then a code cell tagged ``solution``. Handouts
-   replace solution cells with a stub.
+6. Exercises: a markdown prompt (both languages; tag it ``exercise`` too), then a code cell
+   tagged ``solution``. Handouts replace solution cells with a stub. The thesis leaves out
+   solutions, cells tagged ``exercise`` and the markdown cells directly before a solution.
 
 Cross-references and citations in narrative markdown: ``@fig:KEY`` and ``@tab:KEY`` become
 "图3-1" / "Figure 3.1" links; ``[@bibkey]`` (or ``[@key1; @key2]``) cites an entry of
@@ -242,6 +243,9 @@ def _check_semantics(merged: dict[str, Any], where: str, valid: str) -> None:
         if value in (None, ""):
             continue
         try:
+            # pandas reads "June" as 0001-06-01: insist on an ISO date first
+            if not re.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?$", str(value).strip()):
+                raise ValueError(value)
             dates[name] = pd.Timestamp(value)
         except (ValueError, TypeError):
             raise ParameterError(

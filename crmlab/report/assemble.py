@@ -3,7 +3,8 @@
 The inputs are the outputs of :mod:`crmlab.notebook` helpers, found by their ``crmlab``
 metadata: figures (PNG), tables (JSON data), findings, keywords and data ledgers. Narrative
 is the markdown cells tagged with the report's language (``lang-zh`` / ``lang-en``); cells
-tagged ``exercise`` or ``solution`` stay out of the thesis. Every data-derived string is
+tagged ``exercise`` or ``solution``, and the markdown cells right before a ``solution`` cell
+(the exercise prompt), stay out of the thesis. Every data-derived string is
 HTML-escaped here; raw HTML produced by a notebook is never copied into the report.
 """
 
@@ -114,6 +115,19 @@ def _lang_of(tags: set[str]) -> str | None:
     return None
 
 
+def exercise_prompts(cells) -> set[int]:
+    """Indices of the markdown cells right before a ``solution`` cell (its prompt, in both
+    languages), so an untagged prompt stays out of the thesis too."""
+    out: set[int] = set()
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and "solution" in _tags(cell):
+            j = i - 1
+            while j >= 0 and cells[j].cell_type == "markdown":
+                out.add(j)
+                j -= 1
+    return out
+
+
 def read_chapter(path: Path, name: str, number: int, lang: str, *,
                  show_code: bool = False, skip_tags=None) -> Chapter:
     """Collect the blocks of one executed notebook for ``lang`` (nothing is rendered yet).
@@ -130,9 +144,10 @@ def read_chapter(path: Path, name: str, number: int, lang: str, *,
             declared = parse_parameters(cell.source)
             chapter.parameters = {k: p.default for k, p in declared.items()}
     chapter.parameters.update(injected)
-    for cell in nb.cells:
+    prompts = exercise_prompts(nb.cells) if "exercise" in skip_tags else set()
+    for i, cell in enumerate(nb.cells):
         tags = _tags(cell)
-        if tags & skip_tags:
+        if tags & skip_tags or i in prompts:
             continue
         if cell.cell_type == "markdown":
             cell_lang = _lang_of(tags)

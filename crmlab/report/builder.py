@@ -135,7 +135,7 @@ def build(profile="cdnow", *, lang: str | None = None, overrides: list[str] | No
                              + "\n".join(lines))
         by_key = {(r.run.lang, r.run.chapter): r for r in result.results}
         built_at = _dt.datetime.now(_dt.timezone.utc)
-        t_html = t_pdf = 0.0
+        t_html = 0.0
         for lg in langs:
             chapters = []
             for run in [r for r in runs if r.lang == lg]:
@@ -157,18 +157,20 @@ def build(profile="cdnow", *, lang: str | None = None, overrides: list[str] | No
             html_path.write_text(html_text, encoding="utf-8")
             t2 = time.perf_counter()
             t_html += t2 - t1
-            outputs = {"html": html_path}
-            if pdf:
-                from .pdf import write_pdf
-
-                outputs["pdf"] = write_pdf(html_text, dirs[lg] / "thesis.pdf")
-                t_pdf += time.perf_counter() - t2
-            result.outputs[lg] = outputs
+            result.outputs[lg] = {"html": html_path}
             if progress:
-                print(f"  ✓ {lg}: thesis.html{' + thesis.pdf' if pdf else ''} "
-                      f"({time.perf_counter() - t1:.1f} s)", file=stream, flush=True)
+                print(f"  ✓ {lg}: thesis.html ({t2 - t1:.1f} s)", file=stream, flush=True)
         result.seconds["html"] = t_html
-        result.seconds["pdf"] = t_pdf
+        if pdf:
+            t3 = time.perf_counter()
+            pdfs = {lg: dirs[lg] / "thesis.pdf" for lg in langs}
+            _write_pdfs({lg: (result.outputs[lg]["html"], pdfs[lg]) for lg in langs}, jobs)
+            for lg in langs:
+                result.outputs[lg]["pdf"] = pdfs[lg]
+            result.seconds["pdf"] = time.perf_counter() - t3
+            if progress:
+                print(f"  ✓ thesis.pdf ({', '.join(langs)}): {result.seconds['pdf']:.1f} s",
+                      file=stream, flush=True)
         for lg in langs:  # move into place only now, every language complete
             final = root / lg
             _replace_dir(dirs[lg], final)
@@ -191,6 +193,27 @@ def build(profile="cdnow", *, lang: str | None = None, overrides: list[str] | No
                          f"{exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pdf_from_file(html_path: Path, pdf_path: Path) -> Path:
+    from .pdf import write_pdf
+
+    return write_pdf(html_path.read_text(encoding="utf-8"), pdf_path)
+
+
+def _write_pdfs(todo: dict[str, tuple[Path, Path]], jobs: int) -> None:
+    """Render PDFs, in parallel processes when there are several (font subsetting is CPU-bound)."""
+    from .pdf import lite_fonts
+
+    lite_fonts()  # make the cached fonts once, before the workers race for them
+    if len(todo) > 1 and jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            list(pool.map(_pdf_from_file, *zip(*todo.values())))
+    else:
+        for html_path, pdf_path in todo.values():
+            _pdf_from_file(html_path, pdf_path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,10 +292,10 @@ def _handout_html(nb_path: Path, lang: str, number: int, title: str) -> str:
 def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
              notebooks_dir: str | Path = "notebooks", jobs: int = 2, pdf: bool = True,
              progress: bool = True, stream=None) -> dict[str, dict[str, list[Path]]]:
-    """Student notebooks, executed answer keys and a PDF of each, per language.
+    """Student notebooks, executed answer keys and an HTML and PDF of each, per language.
 
-    Layout: ``out/<lang>/student/<chapter>.ipynb|.pdf`` and
-    ``out/<lang>/answers/<chapter>.ipynb|.pdf``. Written atomically per language.
+    Layout: ``out/<lang>/student/<chapter>.ipynb|.html|.pdf`` and
+    ``out/<lang>/answers/<chapter>.ipynb|.html|.pdf``. Written atomically per language.
     """
     stream = stream or sys.stderr
     langs = _langs(lang, list(i18n.LANGS))
@@ -296,6 +319,7 @@ def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
         if bad or len(results) < len(runs):
             raise BuildError("answer keys failed:\n" + "\n".join(r.describe_failure()
                                                                 for r in bad))
+        todo: dict[str, tuple[Path, Path]] = {}
         for lg in langs:
             student_dir, answer_dir = tmp / lg / "student", tmp / lg / "answers"
             student_dir.mkdir(parents=True)
@@ -311,16 +335,19 @@ def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
                 (answer_dir / f"{src.stem}.parameters.yml").unlink(missing_ok=True)
                 made[lg]["student"].append(spath)
                 made[lg]["answers"].append(apath)
-                if pdf:
-                    from .pdf import write_pdf
-
-                    for path, kind in ((spath, "student"), (apath, "answers")):
-                        word = {"student": {"zh": "学生版", "en": "student"},
-                                "answers": {"zh": "答案", "en": "answer key"}}[kind][lg]
-                        title = f"{asm.source_title(src, lg) or src.stem} ({word})"
-                        pdf_path = path.with_suffix(".pdf")
-                        write_pdf(_handout_html(path, lg, number, title), pdf_path)
-                        made[lg][kind].append(pdf_path)
+                for path, kind in ((spath, "student"), (apath, "answers")):
+                    word = {"student": {"zh": "学生版", "en": "student"},
+                            "answers": {"zh": "答案", "en": "answer key"}}[kind][lg]
+                    title = f"{asm.source_title(src, lg) or src.stem} ({word})"
+                    html_path = path.with_suffix(".html")
+                    html_path.write_text(_handout_html(path, lg, number, title),
+                                         encoding="utf-8")
+                    made[lg][kind].append(html_path)
+                    if pdf:
+                        todo[f"{lg}/{kind}/{src.stem}"] = (html_path, path.with_suffix(".pdf"))
+                        made[lg][kind].append(path.with_suffix(".pdf"))
+        if todo:
+            _write_pdfs(todo, jobs)
         for lg in langs:
             _replace_dir(tmp / lg, out / lg)
             made[lg] = {k: [out / lg / p.relative_to(tmp / lg) for p in v]

@@ -99,8 +99,10 @@ def resolve_profile_path(name_or_path: str, profiles_dir: Path | None = None) ->
         f"{', '.join(known) or 'none'}. Pass a name or the path of a .yml file.")
 
 
-def load_profile(name_or_path: str | dict, profiles_dir: Path | None = None) -> Profile:
-    """Read and shape-check a profile (a name, a path or an already-loaded dict)."""
+def load_profile(name_or_path, profiles_dir: Path | None = None) -> Profile:
+    """Read and shape-check a profile (a name, a path, a dict, or a Profile returned as is)."""
+    if isinstance(name_or_path, Profile):
+        return name_or_path
     if isinstance(name_or_path, dict):
         data, path, name = dict(name_or_path), None, str(name_or_path.get("name", "custom"))
     else:

@@ -1,0 +1,169 @@
+"""The notebook runtime contract (crmlab.notebook) and the `crmlab run` command."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import notebook as nb
+from crmlab.errors import ParameterError
+from crmlab.report import read_findings
+from crmlab.report.commands import add_commands
+from crmlab.report.execute import execute_one
+from crmlab.report.profiles import ChapterRun
+from test_report import make_beta
+
+matplotlib.use("Agg")
+
+PARAMS = '''dataset: str = "cdnow"  # data set name or path
+n_bins: int = 5  # quantile bins per RFM dimension
+discount: float = 0.1  # annual discount rate
+calibration_end: str | None = "1997-09-30"  # end of calibration
+observation_end: str = "1998-06-30"  # end of observation
+lang: str = "zh"  # report language
+weights = [1, 1, 1]  # R, F, M weights
+seed: int = 42  # random seed
+'''
+
+
+@pytest.fixture
+def chapter_dir(tmp_path, monkeypatch):
+    from nbformat.v4 import new_code_cell, new_notebook
+    import nbformat
+
+    book = new_notebook(cells=[new_code_cell(PARAMS, metadata={"tags": ["parameters"]})])
+    nbformat.write(book, tmp_path / "02_rfm.ipynb")
+    monkeypatch.setenv(nb.NOTEBOOKS_ENV, str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Capture what the display helpers emit instead of sending it to a kernel."""
+    out = []
+    monkeypatch.setattr(nb, "_display", lambda data, meta: out.append((data, meta)))
+    return out
+
+
+def test_parse_parameters_reads_types_defaults_and_help():
+    declared = nb.parse_parameters(PARAMS)
+    assert list(declared) == ["dataset", "n_bins", "discount", "calibration_end",
+                              "observation_end", "lang", "weights", "seed"]
+    assert declared["n_bins"].default == 5 and declared["n_bins"].type_name == "int"
+    assert declared["n_bins"].help == "quantile bins per RFM dimension"
+    assert declared["weights"].type_name == "list" and declared["weights"].default == [1, 1, 1]
+    with pytest.raises(ParameterError, match="not a literal"):
+        nb.parse_parameters("x: int = len([1])  # derived")
+    with pytest.raises(ParameterError, match="typed literal assignments"):
+        nb.parse_parameters("import os")
+
+
+def test_check_parameters_rejects_unknown_mistyped_and_inconsistent():
+    declared = nb.parse_parameters(PARAMS)
+    with pytest.raises(ParameterError) as err:
+        nb.check_parameters({"nbins": 4}, declared, where="notebook 02_rfm")
+    text = str(err.value)
+    assert "unknown parameter 'nbins'" in text and "Valid parameters" in text
+    assert "n_bins: int = 5  # quantile bins per RFM dimension" in text
+    for bad, message in [({"n_bins": 4.5}, "must be int"), ({"n_bins": True}, "must be int"),
+                         ({"dataset": 3}, "must be str"), ({"lang": "fr"}, "not supported"),
+                         ({"calibration_end": "1998-07-01"}, "must be before observation_end"),
+                         ({"observation_end": "June"}, "is not a date")]:
+        with pytest.raises(ParameterError, match=message):
+            nb.check_parameters(bad, declared)
+    ok = nb.check_parameters({"discount": 1, "calibration_end": None,
+                              "observation_end": dt.date(1998, 6, 30)}, declared)
+    assert ok == {"discount": 1.0, "calibration_end": None, "observation_end": "1998-06-30"}
+    assert isinstance(ok["discount"], float)
+
+
+def test_setup_validates_the_namespace_and_returns_a_context(chapter_dir):
+    namespace = {**{k: p.default for k, p in nb.parse_parameters(PARAMS).items()},
+                 "In": [], "_i1": "x", "np": np, "lang": "en", "n_bins": 4}
+    ctx = nb.setup(namespace, chapter="02_rfm")
+    assert ctx.lang == "en" and ctx.seed == 42 and ctx["n_bins"] == 4
+    assert ctx.t("notebook.stub") == "# Exercise: write your code here"
+    first = np.random.random()
+    nb.setup(namespace, chapter="02_rfm")
+    assert np.random.random() == first  # seeded
+    import matplotlib.pyplot as plt
+
+    assert plt.rcParams["font.sans-serif"][0] == "Noto Sans CJK SC"
+    with pytest.raises(ParameterError, match="unknown parameter 'n_bin'"):
+        nb.setup({**namespace, "n_bin": 3}, chapter="02_rfm")
+    with pytest.raises(ParameterError, match="cannot find 09_nope.ipynb"):
+        nb.setup(namespace, chapter="09_nope")
+
+
+def test_display_helpers_carry_metadata(chapter_dir, shown):
+    nb.setup({"lang": "en"}, chapter="02_rfm")
+    from crmlab.plots import figure
+
+    fig, ax = figure("spend-hist", "Spend per customer")
+    ax.plot([1, 2, 3])
+    nb.show_figure(fig)
+    data, meta = shown[-1]
+    assert meta == {"kind": "figure", "key": "spend-hist", "caption": "Spend per customer"}
+    assert data["image/png"].startswith("iVBOR")  # base64 PNG
+    fig2, ax2 = figure("spend-hist", "Spend per customer")
+    ax2.plot([1, 2, 3])
+    nb.show_figure(fig2)
+    assert shown[-1][0]["image/png"] == data["image/png"]  # same figure, same bytes
+
+    frame = pd.DataFrame({"customer_id": ["a<b>", "c"], "value": [1.5, np.nan]})
+    nb.show_table(frame, "top", "Top customers", note="CDNOW")
+    data, meta = shown[-1]
+    payload = data[nb.TABLE_MIME]
+    assert payload["id_columns"] == ["customer_id"] and payload["data"] == [["a<b>", 1.5],
+                                                                            ["c", None]]
+    assert "a&lt;b&gt;" in data["text/html"] and "<b>" not in data["text/html"].split("</p>")[1]
+    assert meta["kind"] == "table" and meta["note"] == "CDNOW"
+    indexed = frame.set_index("customer_id")
+    nb.show_table(indexed, "idx", "By id", max_rows=1)
+    payload = shown[-1][0][nb.TABLE_MIME]
+    assert payload["id_columns"] == ["__index__"] and payload["n_rows"] == 2
+    assert len(payload["data"]) == 1
+
+    value = nb.finding("share", np.float64(0.8123), zh="占比{value:.1%}", en="<i>{value:.1%}</i>")
+    data, meta = shown[-1]
+    assert value == pytest.approx(0.8123)
+    assert meta["value"] == pytest.approx(0.8123) and isinstance(meta["value"], float)
+    assert meta["text"] == {"zh": "占比81.2%", "en": "<i>81.2%</i>"}
+    assert data["text/markdown"] == "&lt;i&gt;81.2%&lt;/i&gt;"
+    with pytest.raises(ParameterError, match="key 'bad key'"):
+        nb.finding("bad key", 1, zh="x", en="y")
+    with pytest.raises(ParameterError, match="no key/caption"):
+        nb.show_figure(matplotlib.pyplot.figure())
+
+
+def test_papermill_run_fails_fast_on_an_unknown_parameter(tmp_path):
+    """papermill itself only warns about an unknown parameter; setup() stops the run."""
+    source = make_beta(tmp_path)
+    declared = nb.notebook_parameters(source)
+    run = ChapterRun("02_beta", 2, "zh", source, {"n": 10, "nn": 3}, declared)
+    res = execute_one(run, tmp_path / "out" / "02_beta.ipynb", tmp_path / "out" / "02_beta.log")
+    assert not res.ok
+    assert "cell 4" in res.error and "ParameterError" in res.error and "'nn'" in res.error
+    assert read_findings(res.output) == {}  # nothing computed
+
+
+def test_crmlab_run_command(tmp_path, capsys):
+    make_beta(tmp_path)
+    parser = argparse.ArgumentParser(prog="crmlab")
+    add_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["run", "02_beta", "-p", "n=50", "-p", "lang=en",
+                              "--notebooks", str(tmp_path), "--out", str(tmp_path / "runs")])
+    assert args.func(args) == 0
+    findings = read_findings(tmp_path / "runs" / "02_beta.ipynb")
+    rng = np.random.default_rng(7)
+    assert findings["mean_draw"] == pytest.approx(rng.gamma(2.0, 3.0, size=50).mean())
+    bad = parser.parse_args(["run", "02_beta", "-p", "size=5", "--notebooks", str(tmp_path)])
+    assert bad.func(bad) == 1
+    assert "unknown parameter 'size'" in capsys.readouterr().err
+    build = parser.parse_args(["build", "--profile", "nope", "--lang", "zh"])
+    assert build.func(build) == 1 and "profile 'nope' not found" in capsys.readouterr().err
