@@ -68,10 +68,15 @@ def test_uplift_by_decile_covers_the_true_decile_uplift():
 
 @pytest.mark.parametrize("method", ["t_learner", "class_transformation"])
 def test_uplift_models_recover_the_heterogeneous_uplift(method):
+    from threadpoolctl import threadpool_limits
+
     df = simulate_campaign(24_000, seed=7)
     train, test = df.iloc[:16_000], df.iloc[16_000:].copy()
-    model = S.uplift(train, treatment="treatment", outcome="response", features=FEATURES, method=method, seed=1)
-    test["uplift_hat"] = model.predict(test)
+    # one OpenMP thread: same result, but no spin-waiting when the 2-core test machine is busy
+    with threadpool_limits(limits=1):
+        model = S.uplift(train, treatment="treatment", outcome="response", features=FEATURES,
+                         method=method, seed=1)
+        test["uplift_hat"] = model.predict(test)
     test["value"] = test["p_alive"] * test["clv"]
     assert np.corrcoef(test["uplift_hat"], test["true_uplift"])[0, 1] > 0.3
     table, results = S.compare_targeting(
@@ -82,18 +87,15 @@ def test_uplift_models_recover_the_heterogeneous_uplift(method):
     assert table.loc["uplift", "qini_area"] > 0
     assert 0 < results["uplift"].qini_coefficient < results["truth"].qini_coefficient <= 1
     # noise-free check with the true uplift: ranking on the prediction gains more than random
-    # (area 0). The simulated big spenders are "sleeping dogs", so the T-learner also beats
-    # ranking on P(alive)×CLV; the class-transformation learner is noisier at this sample size
-    # and is only required to beat random.
+    # (area 0), and, since the simulated big spenders are "sleeping dogs", more than ranking on
+    # P(alive)×CLV.
     tau = test["true_uplift"].to_numpy()
 
     def oracle_area(col):
         gained = np.cumsum(tau[np.argsort(-test[col].to_numpy(), kind="stable")])
         return float(np.mean(gained - np.arange(1, len(tau) + 1) / len(tau) * tau.sum()))
 
-    assert oracle_area("uplift_hat") > 0 and oracle_area("value") > 0
-    if method == "t_learner":
-        assert oracle_area("uplift_hat") > oracle_area("value")
+    assert oracle_area("uplift_hat") > oracle_area("value") > 0
 
 
 def test_policy_profit_intervals_cover_the_true_profit():

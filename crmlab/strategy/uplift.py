@@ -63,7 +63,8 @@ class UpliftModel:
     method : {"t_learner", "class_transformation"}
     estimator : scikit-learn estimator, optional
         Cloned for each model. Default: ``HistGradientBoostingClassifier`` (binary outcome) or
-        ``HistGradientBoostingRegressor`` (numeric outcome), with ``random_state=seed``.
+        ``HistGradientBoostingRegressor`` (numeric outcome) with shallow trees (depth 3,
+        learning rate 0.05, 100 iterations, 200 customers per leaf) and ``random_state=seed``.
     seed : int
     """
 
@@ -74,11 +75,14 @@ class UpliftModel:
     def _default(self, binary: bool, regress: bool = False):
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
+        # Shallow, slow-learning trees: uplift is a small difference of two predictions, so
+        # variance hurts more than bias (on simulate_campaign this ranked customers 30-60%
+        # better, by incremental responses captured, than 15-leaf trees at learning rate 0.1).
+        opts = dict(max_iter=100, learning_rate=0.05, max_depth=3, min_samples_leaf=200,
+                    random_state=self.seed)
         if binary and not regress:
-            return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
-                                                  min_samples_leaf=100, random_state=self.seed)
-        return HistGradientBoostingRegressor(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
-                                             min_samples_leaf=100, random_state=self.seed)
+            return HistGradientBoostingClassifier(**opts)
+        return HistGradientBoostingRegressor(**opts)
 
     def _make(self, binary, regress=False):
         from sklearn.base import clone
