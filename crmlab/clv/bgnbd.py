@@ -21,8 +21,11 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1
 
 from .. import i18n
-from .base import LOG_BOUND, Convergence, Model, _EDGE, check_columns, check_frt, frt_data, numeric, weights_of
+from .base import LOG_BOUND, Convergence, Model, _EDGE, by_x, check_columns, check_frt, frt_data, numeric, weights_of
 from .predict import ContinuousPredictions
+
+
+_RIDGE = 1e3  # a + b beyond which the a, b -> infinity limit is fitted and compared
 
 
 class BetaGeo(ContinuousPredictions, Model):
@@ -76,7 +79,7 @@ class BetaGeo(ContinuousPredictions, Model):
         s = self._shift
         if len(theta) == 4:
             r, alpha, a, b = theta
-            A2 = betaln(a, b + x + s) - betaln(a, b)
+            A2 = by_x(d, x, lambda v: betaln(a, b + v + s)) - betaln(a, b)
             with np.errstate(invalid="ignore", divide="ignore"):  # x = 0 rows are masked below
                 logodds = np.log(a) - np.log(b + x + s - 1)
         else:  # limit a, b -> inf with p = a/(a+b); len 2 is the NBD (p = 0)
@@ -85,7 +88,7 @@ class BetaGeo(ContinuousPredictions, Model):
             A2 = (x + s) * np.log1p(-p)
             logodds = np.full_like(x, np.log(p) - np.log1p(-p) if p > 0 else -np.inf)
         lat, lax = np.log(alpha + T), np.log(alpha + tx)
-        A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        A1 = by_x(d, x, lambda v: gammaln(r + v)) - gammaln(r) + r * np.log(alpha)
         A3 = -(r + x) * lat
         active = (x > 0) | (s == 1)
         A4 = np.where(active, logodds - (r + x) * lax, -np.inf)
@@ -96,12 +99,14 @@ class BetaGeo(ContinuousPredictions, Model):
         p3 = np.exp(A3 - L)
         p4 = 1.0 - p3
         g = np.empty((len(x), len(theta)))
-        g[:, 0] = r * (digamma(r + x) - digamma(r) + np.log(alpha) - p3 * lat - p4 * lax)
+        g[:, 0] = r * (by_x(d, x, lambda v: digamma(r + v)) - digamma(r) + np.log(alpha)
+                       - p3 * lat - p4 * lax)
         g[:, 1] = alpha * (r / alpha - (r + x) * (p3 / (alpha + T) + p4 / (alpha + tx)))
         if len(theta) == 4:
-            dab = digamma(a + b) - digamma(a + b + x + s)
+            dab = digamma(a + b) - by_x(d, x, lambda v: digamma(a + b + v + s))
             g[:, 2] = a * (dab + p4 / a)
-            g[:, 3] = b * (dab + digamma(b + x + s) - digamma(b) - p4 / (b + x + s - 1))
+            g[:, 3] = b * (dab + by_x(d, x, lambda v: digamma(b + v + s)) - digamma(b)
+                           - p4 / (b + x + s - 1))
         elif len(theta) == 3:
             g[:, 2] = (p4 - (x + s) * p) / (1 - p)
         return ll, g
@@ -113,6 +118,15 @@ class BetaGeo(ContinuousPredictions, Model):
         logp = np.log(self._theta)
         if logp[3] > LOG_BOUND - _EDGE or logp[2] > LOG_BOUND - _EDGE:
             self._fit_limit()
+        elif self._theta[2] + self._theta[3] > _RIDGE:
+            # far out on the a, b ridge the likelihood is flat and L-BFGS-B may stop before the
+            # box edge; the limiting model decides whether the maximum is at infinity
+            interior = (self._theta.copy(), self.log_likelihood_, self.convergence_)
+            self._fit_limit()
+            if self.log_likelihood_ < interior[1] - 1e-9 * abs(interior[1]):
+                self.convergence_ = interior[2]
+                self._set_params(interior[0], self._d)
+                self.dropout_p_ = None
         return self
 
     def _fit_limit(self):

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln, roots_laguerre, roots_legendre
 
 from .. import i18n
-from .base import Model, check_columns, check_frt, frt_data, numeric, weights_of
+from .base import LOG_BOUND, Model, by_x, check_columns, check_frt, frt_data, numeric, weights_of
 from .bgnbd import ModelError_
 from .predict import ContinuousPredictions
 
@@ -32,7 +32,7 @@ i18n.register({
     "clv.pnbd_no_dropout": {"zh": "未检测到流失：s → 0", "en": "no dropout detected: s → 0"},
 })
 
-_K = 48
+_K = 24  # 20 nodes already give ~1e-12 (checked against the 2F1 form at extreme parameters)
 _GL_U, _GL_W = roots_legendre(_K)
 _GL_U, _GL_W = (_GL_U + 1) / 2, _GL_W / 2  # on [0, 1]
 _LG_X, _LG_W = roots_laguerre(_K)
@@ -40,56 +40,60 @@ _LOG_GL_W, _LOG_LG_W = np.log(_GL_W), np.log(_LG_W)
 _SWITCH = 40.0  # (r+s+x)·Φ above which Laguerre is used; the truncation error is < e^-40
 
 
-def _log_h(tau, r, alpha, s, beta, x):
-    """log of β^s (α+τ)^-(r+x) (β+τ)^-(s+1), written so that huge β (a boundary) stays exact."""
-    return -(r + x) * np.log(alpha + tau) - s * np.log1p(tau / beta) - np.log(beta + tau)
-
-
-def _nodes(r, alpha, s, beta, x, tx, T):
-    """Quadrature nodes τ (n, K) and log weights (including the Jacobian) for J on [t_x, T].
+def _log_J(theta, x, tx, T, grad):
+    """log(β^s J) per row and, if ``grad``, its gradient w.r.t. (r, α, s, β).
 
     In φ = ln((m+τ)/(m+t_x)), m = min(α, β), the integrand is e^{−κφ}·g(φ) with κ its decay
     rate at φ = 0 and g smooth, decreasing and <= 1. Gauss–Legendre on [0, Φ] when κΦ < 40, else
     Gauss–Laguerre on the weight e^{−κφ} (the part beyond Φ is below e^{−40} of the total).
+    ln(m+τ) = ln(m+t_x) + φ is exact, so each node costs one exp and one log.
     """
-    if alpha <= beta:
-        m, M, km, ko = alpha, beta, r + x, s + 1.0
-    else:
-        m, M, km, ko = beta, alpha, s + 1.0, r + x
-    base = (m + tx)[:, None]
-    kappa = (km + ko * (m + tx) / (M + tx))[:, None]
-    Phi = (np.log(m + T) - np.log(m + tx))[:, None]
-    lag = (kappa * Phi) >= _SWITCH
-    phi = np.where(lag, _LG_X[None, :] / kappa, Phi * _GL_U[None, :])
-    logw = np.where(lag, _LOG_LG_W[None, :] + _LG_X[None, :] - np.log(kappa),
-                    _LOG_GL_W[None, :] + np.log(np.where(Phi > 0, Phi, 1.0)))
-    logw = np.where(Phi > 0, logw, -np.inf)  # t_x = T: empty integral
-    tau = base * np.exp(phi) - m
-    logw = logw + np.log(base) + phi  # dτ = (m+t_x) e^φ dφ
-    return tau, logw
-
-
-def _log_J(theta, x, tx, T, grad):
-    """log(β^s J) per row and, if ``grad``, its gradient w.r.t. (r, α, s, β)."""
     r, alpha, s, beta = theta
-    tau, logw = _nodes(r, alpha, s, beta, x, tx, T)
+    a_is_min = alpha <= beta
+    m, M = (alpha, beta) if a_is_min else (beta, alpha)
+    km, ko = (r + x, s + 1.0) if a_is_min else (s + 1.0, r + x)
+    lbase = np.log(m + tx)
+    Phi = np.log(m + T) - lbase
+    empty = Phi <= 0  # t_x = T: the integral is 0
+    Phi_safe = np.where(empty, 1.0, Phi)[:, None]
+    phi = Phi_safe * _GL_U
+    logw = _LOG_GL_W + np.log(Phi_safe)
+    kappa = km + ko * (m + tx) / (M + tx)
+    lag = kappa * Phi >= _SWITCH
+    if lag.any():  # fast decay: Gauss-Laguerre on e^{-κφ} (rare rows, patched in place)
+        kl = kappa[lag][:, None]
+        phi[lag] = _LG_X / kl
+        logw[lag] = (_LOG_LG_W + _LG_X) - np.log(kl)
+    lmin = phi + lbase[:, None]  # ln(m + τ), exact
+    ep = np.exp(lmin)  # m + τ
+    lmax = np.log(ep + (M - m))  # ln(M + τ)
     X = x[:, None]
-    terms = logw + _log_h(tau, r, alpha, s, beta, X)
-    mx = np.max(terms, axis=1, keepdims=True)
+    # log integrand = ln w + ln(m+τ) [dτ/dφ] − (r+x) ln(α+τ) + s ln β − (s+1) ln(β+τ)
+    if a_is_min:
+        terms = logw + (1.0 - r - X) * lmin - (s + 1.0) * lmax + s * np.log(beta)
+    else:
+        terms = logw - s * lmin - (r + X) * lmax + s * np.log(beta)
+    if empty.any():
+        terms[empty] = -np.inf
+    mx = np.max(terms, axis=1)
     mx = np.where(np.isfinite(mx), mx, 0.0)
-    e = np.exp(terms - mx)
+    e = np.exp(terms - mx[:, None])
     tot = e.sum(axis=1)
     with np.errstate(divide="ignore"):
-        lj = np.log(tot) + mx[:, 0]
+        lj = np.log(tot) + mx
     if not grad:
         return lj, None
-    pk = e / np.where(tot > 0, tot, 1.0)[:, None]
+    e /= np.where(tot > 0, tot, 1.0)[:, None]  # node shares p_k
+    la, lb = (lmin, lmax) if a_is_min else (lmax, lmin)  # ln(α+τ), ln(β+τ)
     g = np.empty((len(x), 4))
-    g[:, 0] = -(pk * np.log(alpha + tau)).sum(axis=1)
-    g[:, 1] = -(r + X[:, 0]) * (pk / (alpha + tau)).sum(axis=1)
-    g[:, 2] = -(pk * np.log1p(tau / beta)).sum(axis=1)
-    # d/dβ [s ln β − s ln(β+τ) − ln(β+τ)] = (sτ/β − 1)/(β+τ); kept as a product with β later
-    g[:, 3] = (pk * (s * tau / beta - 1) / (beta + tau)).sum(axis=1)
+    sa = np.einsum("ij,ij->i", e, la)
+    sb = np.einsum("ij,ij->i", e, lb)
+    g[:, 0] = -sa
+    g[:, 1] = -(r + x) * np.einsum("ij,ij->i", e, np.exp(-la))
+    # ∂/∂s of s ln β − s ln(β+τ) = −ln(1+τ/β) = ln β − ln(β+τ)
+    g[:, 2] = np.log(beta) - sb
+    # ∂/∂β of s ln β − (s+1) ln(β+τ) = s/β − (s+1)/(β+τ)
+    g[:, 3] = s / beta - (s + 1.0) * np.einsum("ij,ij->i", e, np.exp(-lb))
     return lj, g
 
 
@@ -127,7 +131,7 @@ class ParetoNBD(ContinuousPredictions, Model):
     def _loglik(self, theta, d, grad=True):
         r, alpha, s, beta = theta
         x, tx, T = d["x"], d["tx"], d["T"]
-        A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        A1 = by_x(d, x, lambda v: gammaln(r + v)) - gammaln(r) + r * np.log(alpha)
         AT = -(r + x) * np.log(alpha + T) - s * np.log1p(T / beta)
         lj, gj = _log_J(theta, x, tx, T, grad)
         AJ = np.log(s) + lj
@@ -138,7 +142,7 @@ class ParetoNBD(ContinuousPredictions, Model):
         pT = np.exp(AT - L)
         pJ = 1 - pT
         g = np.empty((len(x), 4))
-        g[:, 0] = r * (digamma(r + x) - digamma(r) + np.log(alpha) - pT * np.log(alpha + T) + pJ * gj[:, 0])
+        g[:, 0] = r * (by_x(d, x, lambda v: digamma(r + v)) - digamma(r) + np.log(alpha) - pT * np.log(alpha + T) + pJ * gj[:, 0])
         g[:, 1] = r - alpha * (r + x) * pT / (alpha + T) + alpha * pJ * gj[:, 1]
         g[:, 2] = s * (-pT * np.log1p(T / beta) + pJ * (1 / s + gj[:, 2]))
         g[:, 3] = pT * s * T / (beta + T) + pJ * beta * gj[:, 3]
@@ -146,9 +150,20 @@ class ParetoNBD(ContinuousPredictions, Model):
 
     def fit(self, data):
         super().fit(data)
+        r, alpha, s, beta = self._theta
+        d = self._d
+        if not self.convergence_.boundary and beta > 100 * d["T"].max():
+            # on the s, β ridge (fixed s/β) the likelihood is flat and rises towards infinity
+            # when the dropout rate is the same for everyone; the optimiser may stop short
+            c = np.exp(LOG_BOUND) / max(s, beta)
+            edge = np.array([r, alpha, s * c, beta * c])
+            ll_edge = float(d["w"] @ self._loglik(edge, d, grad=False)[0])
+            if ll_edge >= self.log_likelihood_ - 1e-9 * abs(self.log_likelihood_):
+                self.convergence_.boundary = "s, beta → ∞"
+                self._set_params(edge, d)
         b = self.convergence_.boundary or ""
         r, alpha, s, beta = self._theta
-        if "beta → ∞" in b:
+        if "beta → ∞" in b and s > 1:
             self.dropout_rate_ = s / beta
             self.note_ = i18n.t("clv.pnbd_const_rate", "en", mu=s / beta)
         elif "s → 0" in b:
