@@ -1,0 +1,56 @@
+"""CLV figures build in both languages and carry their report key and caption."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import pytest
+
+import crmlab
+import crmlab.clv as clv
+from crmlab.clv import plots
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = crmlab.datasets.load_benchmark("cdnow")
+        s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
+                             calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
+    return tx, s, clv.fit("bgnbd", s), clv.fit("gammagamma", s)
+
+
+def _texts(fig):
+    out = [fig.crmlab_caption]
+    for ax in fig.axes:
+        out += [ax.get_xlabel(), ax.get_ylabel()]
+        leg = ax.get_legend()
+        if leg:
+            out += [t.get_text() for t in leg.get_texts()]
+    return " ".join(out)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_all_figures(fitted, lang):
+    tx, s, bg, gg = fitted
+    track = clv.tracking(bg, tx, s, lang=lang)
+    figs = [
+        plots.plot_tracking(track, kind="cumulative", lang=lang),
+        plots.plot_tracking(track, kind="incremental", lang=lang),
+        plots.plot_conditional_by_frequency(clv.conditional_by_frequency(bg, s, lang=lang), lang=lang),
+        plots.plot_p_alive_matrix(bg, T=39, lang=lang),
+        plots.plot_expected_matrix(bg, t=39, T=39, lang=lang),
+        plots.plot_clv_distribution(bg.clv(gg, 12, 0.1, s, rate_unit="Y", interval=True), lang=lang),
+    ]
+    keys = {f.crmlab_key for f in figs}
+    assert len(keys) == 6
+    for f in figs:
+        text = _texts(f)
+        has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+        assert has_cjk == (lang == "zh"), text
+        plt.close(f)
+    # the P(alive) heatmap shows probabilities
+    assert "P(alive)" in _texts(plots.plot_p_alive_matrix(bg, T=39, lang="en"))
+    plt.close("all")
