@@ -187,7 +187,7 @@ Customers are ranked by value into platinum (top 1%), gold (next 4%), iron (next
     c.code('''
 pyr = crmlab.value.pyramid(revenue, cuts=tuple(pyramid_cuts), profit=whale.profit)
 tab = pyr.table(ctx.lang)
-nb.show_table(tab.to_frame(), "value.pyramid", tab.caption_in())
+nb.show_table(tab.to_frame(), "value.pyramid-table", tab.caption_in())
 nb.show_figure(crmlab.value.plot_pyramid(pyr, lang=ctx.lang))''')
     c.md(r"""
 ## 保持率经济学与“+5%”练习
@@ -386,7 +386,7 @@ Rules are data (YAML) and can be replaced. The classic 10-segment map turns R, F
     c.code("""
 segments = crmlab.rfm.segment(scores, rules=segment_rules, lang=ctx.lang)
 tab = crmlab.rfm.segment_summary(segments, revenue=table["monetary"], lang=ctx.lang)
-nb.show_table(tab.to_frame(), "rfm.segments", tab.caption_in())
+nb.show_table(tab.to_frame(), "rfm.segments-table", tab.caption_in())
 nb.show_figure(crmlab.rfm.plot_segments(segments, revenue=table["monetary"], lang=ctx.lang))""")
     c.code("""
 cn8 = crmlab.rfm.segment(scores, rules="cn8", split=cn8_split, lang=ctx.lang)
@@ -528,29 +528,48 @@ The observation window is split in two: the models are estimated on the calibrat
     c.code("""
 summary = crmlab.summarise(tx, observation_end=obs_end, calibration_end=cal_end, time_unit=time_unit)
 patterns = crmlab.compress(summary)
-holdout_length = float(summary["duration_holdout"].max())
 print(f"{len(summary):,} customers, {len(patterns):,} unique (frequency, recency, T) patterns, "
-      f"holdout {holdout_length:.1f} {time_unit}")""")
+      f"holdout {summary['duration_holdout'].max():.1f} {time_unit}")""")
     c.md(r"""
 ## 模型估计与比较
 
-三个购买模型都在唯一的 (frequency, recency, T) 模式上加权估计，因此计算量取决于模式数而不是客户数。下表给出参数估计、标准误与 95% 区间，以及对数似然、AIC、BIC 和验证期总购买次数的预测值与实际值。
+三个购买模型都在唯一的 (frequency, recency, T) 模式上加权估计，因此计算量取决于模式数而不是客户数。下表给出参数估计、标准误与 95% 区间，以及对数似然、AIC、BIC 和验证期预测的平均绝对误差（MAE）、均方根误差（RMSE）与总量偏差 [@fader2005counting]；按校准期购买次数分组比较验证期的实际与预测购买，并对校准期购买次数分布做 χ² 拟合优度检验。
 """, r"""
 ## Estimation and comparison
 
-The three purchase models are fitted on the unique (frequency, recency, T) patterns with weights, so the cost depends on the number of patterns, not of customers. The tables give the estimates, standard errors and 95% intervals, then the log-likelihood, AIC, BIC and predicted against actual holdout purchases.
+The three purchase models are fitted on the unique (frequency, recency, T) patterns with weights, so the cost depends on the number of patterns, not of customers. The tables give the estimates, standard errors and 95% intervals, then the log-likelihood, AIC, BIC and the holdout mean absolute error (MAE), root mean squared error (RMSE) and aggregate bias [@fader2005counting]; holdout purchases are compared with predictions by calibration frequency, and a χ² test checks the calibration frequency histogram.
 """)
     c.code("""
 fitted = {name: crmlab.clv.fit(name, patterns, penalizer=penalizer, seed=seed) for name in models}
 nb.show_table(pd.concat({m.name: m.summary(ctx.lang) for m in fitted.values()}), "clv.params",
               {"zh": "购买模型的参数估计", "en": "Parameter estimates of the purchase models"}[ctx.lang])""")
     c.code("""
-comparison = pd.DataFrame({m.name: {
-    "log_likelihood": m.log_likelihood_, "aic": m.aic_, "bic": m.bic_,
-    "holdout_predicted": float(m.conditional_expected_purchases(holdout_length, summary).sum()),
-    "holdout_actual": float(summary["frequency_holdout"].sum())} for m in fitted.values()}).T
-nb.show_table(comparison, "clv.comparison",
-              {"zh": "模型比较：拟合优度与验证期预测", "en": "Model comparison: fit and holdout prediction"}[ctx.lang])""")
+report = crmlab.clv.holdout_report({m.name: m for m in fitted.values()}, summary, lang=ctx.lang)
+nb.show_table(report, "clv.comparison",
+              {"zh": "模型比较：拟合优度与验证期预测误差（每位客户的验证期重复购买次数）",
+               "en": "Model comparison: fit and holdout errors (repeat purchases per customer)"}[ctx.lang])
+best = fitted[models[0]]
+by_frequency = crmlab.clv.conditional_by_frequency(best, summary, lang=ctx.lang)
+nb.show_table(by_frequency, "clv.conditional",
+              {"zh": f"按校准期购买次数分组的验证期购买：实际与预测（{best.name}）",
+               "en": f"Holdout purchases by calibration frequency: actual and predicted ({best.name})"}[ctx.lang])
+chi2 = crmlab.clv.chi2_frequency(best, summary, lang=ctx.lang)
+print(f"chi2 = {chi2.attrs['chi2']:.2f}, df = {chi2.attrs['df']}, p = {chi2.attrs['p_value']:.3g}")""")
+    c.md(r"""
+**跟踪图。** @fig:clv.tracking 比较每期（左）与累计（右）的实际重复购买次数和模型预测值；竖线是校准期末，其右侧是模型从未见过的验证期。
+""", r"""
+**Tracking plots.** @fig:clv.tracking compares actual and predicted repeat transactions per period (left) and cumulatively (right); the vertical line is the end of calibration, and to its right lies the holdout the model never saw.
+""")
+    c.code("""
+track = crmlab.clv.tracking(best, tx, summary, lang=ctx.lang)
+fig, axes = crmlab.plots.figure("clv.tracking", {"zh": f"重复购买跟踪图（{best.name}）",
+                                                 "en": f"Tracking repeat transactions ({best.name})"}[ctx.lang],
+                                ncols=2, figsize=(11, 4))
+track.iloc[:, :2].plot(ax=axes[0])
+track.iloc[:, 2:].plot(ax=axes[1])
+for ax in axes:
+    ax.axvline(track.attrs["calibration_end_period"], ls="--", color="grey")
+nb.show_figure(fig)""")
     c.md(r"""
 ## 消费金额：Gamma-Gamma 模型
 
@@ -575,7 +594,6 @@ nb.show_table(spend.summary(ctx.lang), "clv.gammagamma",
 The first purchase model gives each customer's probability of still being active at the end of calibration, and the CLV of the next `horizon` periods discounted at `discount_rate`. The 95% intervals come from both models' parameter covariances by the delta method. @fig:clv.distribution shows the distribution of CLV.
 """)
     c.code("""
-best = fitted[models[0]]
 p_alive = best.p_alive(summary, interval=True)
 clv = best.clv(spend, horizon, discount_rate, data=summary, rate_unit=rate_unit, interval=True)
 top_clv = pd.concat({"clv": clv, "p_alive": p_alive}, axis=1).sort_values(("clv", "clv"), ascending=False)
@@ -656,11 +674,14 @@ nb.show_table(drivers, "clv.drivers",
 ## Findings
 """)
     c.code("""
-nb.finding("best_model_bic", comparison["bic"].idxmin(),
+nb.finding("best_model_bic", report["BIC"].idxmin(),
            zh="按 BIC 最优的购买模型是 {value}。", en="The best purchase model by BIC is {value}.")
-nb.finding("holdout_ratio", float(comparison["holdout_predicted"].iloc[0] / comparison["holdout_actual"].iloc[0]),
-           zh="第一个模型预测的验证期购买次数是实际的 {value:.1%}。",
-           en="The first model predicts {value:.1%} of the actual holdout purchases.")
+nb.finding("holdout_mae", float(report[ctx.t("clv.mae")].iloc[0]),
+           zh=f"{best.name} 对每位客户验证期购买次数的平均绝对误差为 {{value:.3f}}。",
+           en=f"{best.name} predicts each customer's holdout purchases with a mean absolute error of {{value:.3f}}.")
+nb.finding("holdout_bias", float(report[ctx.t("clv.bias")].iloc[0]),
+           zh=f"{best.name} 对验证期总购买次数的偏差为 {{value:+.1%}}。",
+           en=f"{best.name} misses total holdout purchases by {{value:+.1%}}.")
 nb.finding("mean_p_alive", float(p_alive["p_alive"].mean()),
            zh="校准期末客户平均仍活跃的概率为 {value:.1%}。",
            en="At the end of calibration the average P(alive) is {value:.1%}.")
@@ -759,11 +780,11 @@ nb.show_table(customers.describe().T, "segments.features",
     c.md(r"""
 ## 聚类与 k 的选择
 
-@fig:segments.selection 给出不同 k 下的三个指标；按参数 `choose_k` 指定的准则选定 k。稳定性指数（自助法调整兰德指数）越接近 1，分群越稳定。
+@fig:segments.selection-plot 给出不同 k 下的三个指标；按参数 `choose_k` 指定的准则选定 k。稳定性指数（自助法调整兰德指数）越接近 1，分群越稳定。
 """, r"""
 ## Clustering and the choice of k
 
-@fig:segments.selection shows the three criteria for each k; the criterion named by `choose_k` picks k. The closer the stability index (bootstrap adjusted Rand index) is to 1, the more stable the segments.
+@fig:segments.selection-plot shows the three criteria for each k; the criterion named by `choose_k` picks k. The closer the stability index (bootstrap adjusted Rand index) is to 1, the more stable the segments.
 """)
     c.code("""
 clusters = crmlab.segments.cluster(customers, cluster_features, k=range(k_min, k_max + 1), method=cluster_method,
@@ -919,6 +940,10 @@ gross_margin: float = 0.3  # share of spend that is margin (migration model, ret
 winback_shift: float = 0.05  # probability moved from the second-to-last recency state back to "bought" by a win-back campaign
 retention: float = 0.6  # yearly retention of the retention scenario
 retention_delta: float = 0.05  # retention gain of the scenario (5 points)
+acq_ceiling: float = 0.4  # highest acquisition rate any spend can reach (Blattberg-Deighton)
+acq_k: float = 0.1  # how fast acquisition responds to spend per prospect
+ret_ceiling: float = 0.85  # highest retention rate any spend can reach
+ret_k: float = 0.2  # how fast retention responds to spend per customer
 distributor_customers: int = 300  # Case 3-1: customers of the simulated distributor
 top_share: float = 0.2  # Case 3-1: share of active customers who get premium service
 lost_after_days: int = 120  # Case 3-1: days without an order after which a customer counts as lost
@@ -1044,6 +1069,17 @@ nb.show_table(scenario, "strategy.retention-scenario",
 nb.show_figure(crmlab.strategy.figures.equity_plot(scenario.loc[["equity_before", "equity_after"]], lang=ctx.lang),
                key="strategy.equity")""")
     c.md(r"""
+获取与保持的预算权衡 [@blattberg1996]：获取率与保持率都随投入递减地上升、且各有上限。在每位潜在客户的获取投入与每位老客户的保持投入构成的网格上寻找使客户资产最大的组合；边际贡献的不确定性通过模拟转化为最优投入的区间。
+""", r"""
+The acquisition–retention budget trade-off [@blattberg1996]: acquisition and retention rates rise with spending, with diminishing returns and a ceiling each. The search over a grid of acquisition spend per prospect and retention spend per customer finds the pair that maximises customer equity; simulating the uncertain margin gives intervals for the optimum.
+""")
+    c.code("""
+tradeoff = crmlab.strategy.acquisition_vs_retention(margin=(margin_per_year, 0.1 * margin_per_year),
+                                                    discount_rate=discount_rate, acq_ceiling=acq_ceiling, acq_k=acq_k,
+                                                    ret_ceiling=ret_ceiling, ret_k=ret_k, n_draws=200, seed=seed)
+nb.show_table(tradeoff["optimum"].T, "strategy.acquisition-retention",
+              {"zh": f"客户资产最大的获取与保持投入（{money}）", "en": f"Equity-maximising acquisition and retention spend ({money})"}[ctx.lang])""")
+    c.md(r"""
 ## Case 3-1：资源再分配的模拟
 
 经销商把优质服务集中于综合得分前 20% 的客户、挽回流失的重点客户、其余客户改为标准化低成本服务。效果参数（保持率的提高与降低、挽回成功率）不确定，模拟同时抽取这些参数并对客户自助抽样，得到调整前后利润之差的区间（@fig:strategy.case）。
@@ -1077,6 +1113,12 @@ nb.finding("uplift_qini_best", str(ranking.index[0]),
 nb.finding("best_fraction", float(policy.best["fraction"]),
            zh="利润最大的做法是联系预测增益最高的 {value:.0%} 客户。",
            en="Profit is highest when the top {value:.0%} of customers by predicted uplift are contacted.")
+nb.finding("retention_equity_gain", float(scenario.loc["profit_increase_pct", "mean"]) / 100,
+           zh=f"保持率提高 {retention_delta:.0%}，客户资产平均提高 {{value:.1%}}。",
+           en=f"{retention_delta:.0%} more retention raises customer equity by {{value:.1%}} on average.")
+nb.finding("case31_profit_change", float(case.summary["estimate"].iloc[2]),
+           zh=f"Case 3-1 的资源再分配使利润变化 {{value:,.0f}} {money}（模拟均值）。",
+           en=f"The Case 3-1 re-allocation changes profit by {{value:,.0f}} {money} (simulated mean).")
 nb.finding("top_class_churn_share", float(churn["churn_value_share"].max()),
            zh="流失价值最大的一类客户占全部客户流失价值的 {value:.1%}。",
            en="The class with the largest churn value holds {value:.1%} of all churn value.")

@@ -1,0 +1,390 @@
+"""The five chapter notebooks: executed with papermill, and checked against their conventions.
+
+Executions (shared by the tests through one module-scoped fixture, two at a time):
+
+- every chapter with its defaults in zh and in en, on the CDNOW 1/10 sample (``dataset=
+  "cdnow-sample"``; the notebooks' own default is the full CDNOW log, timed in
+  ``benchmarks/notebooks.py``);
+- every chapter on a small simulated case (``dataset="simulated-retail"``);
+- every chapter on a user-style CSV with Chinese headers, GB18030-encoded, passed as
+  ``dataset=<path>`` with the column names passed through;
+- three bad parameters, which must stop at the setup cell with crmlab's message.
+
+The simulated and CSV runs use lighter chapter options (fewer bootstrap refits, one benchmark
+log...) to keep the suite fast; the zh/en runs use the chapter defaults.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+
+import crmlab
+from crmlab import notebook as nbk
+from crmlab.report import read_findings
+
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
+CHAPTERS = ["01_value_theory", "02_rfm", "03_clv", "04_segments", "05_strategy"]
+SHARED = ["dataset", "customer_col", "date_col", "amount_col", "observation_end", "calibration_end",
+          "time_unit", "currency", "lang", "seed"]
+# Lighter options for the simulated-case and user-file runs (the zh/en runs keep the defaults).
+LIGHT = {
+    "01_value_theory": {"bank_customers": 300, "survey_respondents": 200},
+    "02_rfm": {"distributor_customers": 120},
+    "03_clv": {"benchmark_logs": ["m18"]},
+    "04_segments": {"k_max": 4, "n_bootstrap": 1},
+    "05_strategy": {"campaign_customers": 2000, "n_sims": 100},
+}
+SIM_CUSTOMERS = 800
+CSV_COLUMNS = {"customer_id": "客户编号", "date": "交易日期", "amount": "金额"}
+BAD = {
+    "unknown": {"n_binz": 4},
+    "type": {"n_bins": "five"},
+    "dates": {"observation_end": "1997-06-30", "calibration_end": "1997-09-30"},
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _source(chapter: str) -> Path:
+    return NB_DIR / f"{chapter}.ipynb"
+
+
+def _read(chapter: str):
+    return nbformat.read(_source(chapter), as_version=4)
+
+
+def _user_csv(directory: Path) -> Path:
+    """A user's export: Chinese headers, slash dates, an extra column, GB18030 encoding."""
+    tx = crmlab.datasets.simulate_retail(600, seed=7)
+    frame = tx.frame.assign(date=tx.frame["date"].dt.strftime("%Y/%m/%d"), 门店="上海一店")
+    path = directory / "我的交易.csv"
+    frame.rename(columns=CSV_COLUMNS).to_csv(path, index=False, encoding="gb18030")
+    return path
+
+
+def _execute(job):
+    name, chapter, params, out = job
+    try:
+        pm.execute_notebook(str(_source(chapter)), str(out), parameters=params, kernel_name="python3",
+                            cwd=str(ROOT), progress_bar=False, log_output=False)
+        return name, None
+    except Exception as exc:  # kept for the tests to inspect
+        return name, exc
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Execute every run once; returns {run name: (output path, exception or None)}."""
+    tmp = tmp_path_factory.mktemp("notebook-runs")
+    csv = _user_csv(tmp)
+    jobs = []
+    for chapter in CHAPTERS:
+        jobs.append((f"en/{chapter}", chapter, {"dataset": "cdnow-sample", "lang": "en"}))
+        jobs.append((f"zh/{chapter}", chapter, {"dataset": "cdnow-sample", "lang": "zh"}))
+        jobs.append((f"sim/{chapter}", chapter, {"dataset": "simulated-retail", "n_simulated": SIM_CUSTOMERS,
+                                                 "lang": "en", **LIGHT[chapter]}))
+        jobs.append((f"csv/{chapter}", chapter, {"dataset": str(csv), "customer_col": "客户编号",
+                                                 "date_col": "交易日期", "amount_col": "金额",
+                                                 "lang": "zh", **LIGHT[chapter]}))
+    for kind, params in BAD.items():
+        jobs.append((f"bad/{kind}", "02_rfm", {"dataset": "cdnow-sample", **params}))
+    jobs = [(name, ch, params, tmp / (name.replace("/", "__") + ".ipynb")) for name, ch, params in jobs]
+    # Two kernels at a time on a 2-core machine; keep each kernel's BLAS/OpenMP to one thread.
+    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                             nbk.NOTEBOOKS_ENV)}
+    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    os.environ[nbk.NOTEBOOKS_ENV] = str(NB_DIR)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = dict(pool.map(_execute, jobs))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return {name: (out, results[name]) for name, _, _, out in jobs} | {"_csv": (csv, None)}
+
+
+def _ok(runs, name):
+    out, exc = runs[name]
+    assert exc is None, f"{name} failed:\n{exc}"
+    return out
+
+
+def _outputs(path, kind):
+    nb = nbformat.read(path, as_version=4)
+    return [o["metadata"][nbk.META] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if (o.get("metadata") or {}).get(nbk.META, {}).get("kind") == kind]
+
+
+# --------------------------------------------------------------------------------------------
+# executed runs
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("run", ["en", "zh", "sim", "csv"])
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_without_errors(runs, run, chapter):
+    out = _ok(runs, f"{run}/{chapter}")
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
+    findings = read_findings(out)
+    assert len(findings) >= 4, findings
+    for key, value in findings.items():
+        assert value is not None, key
+        if isinstance(value, float):
+            assert math.isfinite(value), (key, value)
+    figures, tables = _outputs(out, "figure"), _outputs(out, "table")
+    assert figures and tables
+    keys = [m["key"] for m in figures] + [m["key"] for m in tables]
+    assert len(keys) == len(set(keys)), "figure/table keys must be unique within a chapter"
+    assert all(m["caption"].strip() for m in figures + tables)
+    assert _outputs(out, "ledger") and _outputs(out, "keywords")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_captions_follow_lang(runs, chapter):
+    zh = _outputs(_ok(runs, f"zh/{chapter}"), "table") + _outputs(_ok(runs, f"zh/{chapter}"), "figure")
+    en = _outputs(_ok(runs, f"en/{chapter}"), "table") + _outputs(_ok(runs, f"en/{chapter}"), "figure")
+    assert all(CJK.search(m["caption"]) for m in zh), [m["caption"] for m in zh]
+    assert not any(CJK.search(m["caption"]) for m in en), [m["caption"] for m in en]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_findings_do_not_depend_on_language(runs, chapter):
+    zh, en = read_findings(_ok(runs, f"zh/{chapter}")), read_findings(_ok(runs, f"en/{chapter}"))
+    assert zh.keys() == en.keys()
+    for key in zh:
+        if isinstance(zh[key], (int, float)):
+            # rel=1e-5, not 1e-12: DuckDB's parallel sums make monetary values differ in the last
+            # bits between runs, which can reorder near-ties in rank statistics (Spearman).
+            assert zh[key] == pytest.approx(en[key], rel=1e-5), key
+
+
+def _cdnow_sample():
+    tx = crmlab.datasets.load_cdnow(sample=True)
+    return tx, tx.meta["observation_end"], tx.meta["calibration_end"]
+
+
+def test_value_theory_findings_equal_crmlab(runs):
+    f = read_findings(_ok(runs, "en/01_value_theory"))
+    tx, obs, _ = _cdnow_sample()
+    revenue = crmlab.summarise(tx, observation_end=obs, time_unit="W")["total_amount"]
+    top20 = float(crmlab.value.concentration(revenue, shares=(0.2,))["value_share"].iloc[0])
+    assert 0 < f["top20_share"] < 1
+    assert f["top20_share"] == pytest.approx(top20, rel=1e-12)
+    assert f["gini"] == pytest.approx(crmlab.value.gini(revenue), rel=1e-12)
+    assert f["whale_peak"] >= 1  # the peak of cumulative profit is at least the total
+    # retention economics with the defaults: margin m, r=0.6, d=0.1, delta=0.05
+    assert f["retention_clv_change"] == pytest.approx((0.65 / (1.1 - 0.65)) / (0.6 / (1.1 - 0.6)) - 1, rel=1e-9)
+
+
+def test_rfm_findings_equal_crmlab(runs):
+    f = read_findings(_ok(runs, "en/02_rfm"))
+    tx, obs, cal = _cdnow_sample()
+    scores = crmlab.rfm.score(crmlab.rfm_table(tx, analysis_date=cal), bins=5, weights=[1.0, 1.0, 1.0])
+    cn8 = crmlab.rfm.segment(scores, rules="cn8", split="median")
+    assert f["important_value_share"] == pytest.approx(float((cn8["segment"] == "important_value").mean()))
+    summary = crmlab.summarise(tx, observation_end=obs, calibration_end=cal, time_unit="W")
+    seg = crmlab.rfm.segment(scores, rules="classic10")
+    rho = crmlab.rfm.validate(scores, summary, by="segment", segments=seg).spearman[0]
+    assert -1 <= f["rfm_spearman"] <= 1
+    assert f["rfm_spearman"] == pytest.approx(float(rho), rel=1e-5)  # see the language test
+    assert f["n_customers"] == len(scores)
+    assert 0.2 <= f["case31_top_sales_share"] < 1  # the best 20% hold at least their head count
+
+
+def test_clv_findings_equal_crmlab(runs):
+    f = read_findings(_ok(runs, "en/03_clv"))
+    tx, obs, cal = _cdnow_sample()
+    summary = crmlab.summarise(tx, observation_end=obs, calibration_end=cal, time_unit="W")
+    bg = crmlab.clv.fit("bgnbd", crmlab.compress(summary), seed=42)
+    gg = crmlab.clv.fit("gammagamma", summary)
+    assert f["mean_p_alive"] == pytest.approx(float(bg.p_alive(summary).mean()), rel=1e-6)
+    clv = bg.clv(gg, 52, 0.1, data=summary, rate_unit="Y")
+    # rel=1e-4: the Gamma-Gamma fit sees monetary values that DuckDB's parallel sums change in
+    # the last bits from run to run, and the optimiser's tolerance passes that on to CLV
+    assert f["total_clv"] == pytest.approx(float(clv.sum()), rel=1e-4)
+    report = crmlab.clv.holdout_report({"BG/NBD": bg}, summary, lang="en")
+    assert f["holdout_mae"] == pytest.approx(float(report["MAE"].iloc[0]), rel=1e-6)
+    assert f["holdout_bias"] == pytest.approx(float(report["aggregate bias"].iloc[0]), rel=1e-6, abs=1e-9)
+    assert -1 < f["holdout_bias"] < 1
+    assert f["best_model_bic"] in {"BG/NBD", "MBG/NBD", "Pareto/NBD"}
+    cohorts = crmlab.datasets.load_retention_cohorts()
+    sbg = crmlab.clv.fit("sbg", cohorts["regular"].loc[:7], n_customers=1000)
+    assert f["sbg_derl"] == pytest.approx(float(sbg.derl(0.1)), rel=1e-9)
+
+
+def test_segment_findings_plausible(runs):
+    f = read_findings(_ok(runs, "en/04_segments"))
+    assert 2 <= f["k"] <= 6  # the default k range
+    assert 0 < f["stability"] <= 1 and 0 < f["tree_accuracy"] <= 1
+    assert 0 < f["top_segment_revenue_share"] <= 1
+    d = crmlab.datasets.simulate_distributor(300, seed=42)
+    assert f["b2b_largest_type_share"] == pytest.approx(
+        float(d["customer_type"].value_counts(normalize=True).max()))
+
+
+def test_strategy_findings_equal_crmlab(runs):
+    f = read_findings(_ok(runs, "en/05_strategy"))
+    camp = crmlab.datasets.simulate_campaign(10000, seed=42)
+    effect = crmlab.strategy.ab_test(camp, treatment="treatment", outcome="response", kind="proportion")["effect"]
+    assert f["response_effect"] == pytest.approx(float(effect.iloc[0]), rel=1e-12)
+    assert 0 < f["best_fraction"] <= 1
+    assert 0 < f["top_class_churn_share"] <= 1
+
+
+def test_simulated_case_uses_the_simulation(runs):
+    f = read_findings(_ok(runs, "sim/03_clv"))
+    tx = crmlab.datasets.simulate_retail(SIM_CUSTOMERS, seed=42)
+    summary = crmlab.summarise(tx, observation_end=tx.meta["observation_end"].normalize(),
+                               calibration_end=tx.meta["calibration_end"].normalize(), time_unit="W")
+    bg = crmlab.clv.fit("bgnbd", crmlab.compress(summary), seed=42)
+    assert f["mean_p_alive"] == pytest.approx(float(bg.p_alive(summary).mean()), rel=1e-6)
+
+
+def test_user_csv_with_chinese_headers_is_read(runs):
+    f = read_findings(_ok(runs, "csv/01_value_theory"))
+    csv, _ = runs["_csv"]
+    tx = crmlab.read_transactions(csv, customer="客户编号", date="交易日期", amount="金额")
+    obs = tx.frame["date"].max().normalize()
+    revenue = crmlab.summarise(tx, observation_end=obs, time_unit="W")["total_amount"]
+    assert len(revenue) == 600
+    assert f["top20_share"] == pytest.approx(
+        float(crmlab.value.concentration(revenue, shares=(0.2,))["value_share"].iloc[0]), rel=1e-12)
+    ledgers = _outputs(_ok(runs, "csv/01_value_theory"), "ledger")
+    assert ledgers[0]["file"] == csv.name and ledgers[0]["sha256"]
+
+
+@pytest.mark.parametrize("kind,message", [
+    ("unknown", "unknown parameter 'n_binz'"),
+    ("type", "parameter 'n_bins' must be int"),
+    ("dates", "calibration_end (1997-09-30) must be before observation_end (1997-06-30)"),
+])
+def test_bad_parameter_fails_fast_with_crmlab_message(runs, kind, message):
+    out, exc = runs[f"bad/{kind}"]
+    assert exc is not None, "a bad parameter must stop the notebook"
+    assert exc.ename == "ParameterError"
+    assert message in exc.evalue
+    if kind != "dates":
+        assert "Valid parameters" in exc.evalue and "n_bins: int = 5" in exc.evalue
+    nb = nbformat.read(out, as_version=4)
+    failed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert len(failed) == 1 and "nb.setup(" in nb.cells[failed[0]].source  # before any computation
+    later = [c for c in nb.cells[failed[0] + 1:] if c.cell_type == "code"]
+    assert later and all(c.get("execution_count") is None for c in later)
+
+
+# --------------------------------------------------------------------------------------------
+# static conventions (no execution)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_parameters_cell(chapter):
+    nb = _read(chapter)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
+    declared = nbk.notebook_parameters(_source(chapter))
+    assert set(SHARED) <= set(declared)
+    for name, p in declared.items():
+        assert p.annotation and p.help, f"{chapter}: {name} needs a type and a comment"
+    # papermill --help-notebook must understand every line
+    inferred = pm.inspect_notebook(str(_source(chapter)))
+    assert set(inferred) == set(declared)
+    assert all(inferred[n]["help"] for n in inferred)
+    setup = code[1]
+    assert "remove-input" in setup.metadata.get("tags", [])
+    assert f'nb.setup(globals(), chapter="{chapter}")' in setup.source
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_narrative_cell_has_both_languages(chapter):
+    nb = _read(chapter)
+    md = [c for c in nb.cells if c.cell_type == "markdown"]
+    tags = [tuple(t for t in c.metadata.get("tags", []) if t.startswith("lang-")) for c in md]
+    assert all(len(t) == 1 for t in tags)
+    # cells come in zh/en pairs, next to each other
+    cells = nb.cells
+    for i, c in enumerate(cells):
+        if c.cell_type == "markdown" and "lang-zh" in c.metadata["tags"]:
+            nxt = cells[i + 1]
+            assert nxt.cell_type == "markdown" and "lang-en" in nxt.metadata["tags"]
+            assert CJK.search(c.source) and not CJK.search(nxt.source)
+            # the same cross-references and citations in both languages
+            refs = re.compile(r"@(?:fig|tab):[\w.\-]*\w|@[a-z]+\d{4}\w*")
+            assert sorted(refs.findall(c.source)) == sorted(refs.findall(nxt.source))
+    assert md[0].source.startswith("# ") and md[1].source.startswith("# ")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_cells_define_nothing(chapter):
+    for cell in _read(chapter).cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            bad = [n for n in ast.walk(tree)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+            assert not bad, cell.source
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_exercises_have_solution_cells(chapter):
+    cells = _read(chapter).cells
+    solutions = [i for i, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) >= 3
+    for i in solutions:
+        assert cells[i].cell_type == "code"
+        assert cells[i - 1].cell_type == "markdown" and cells[i - 2].cell_type == "markdown"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_citations_and_references_resolve(chapter):
+    import yaml
+
+    keys = {e["key"] for e in yaml.safe_load((ROOT / "data" / "references.yml").read_text(encoding="utf-8"))}
+    nb = _read(chapter)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    cited = set(re.findall(r"@([a-z]+\d{4}\w*)", text))
+    assert cited and cited <= keys, cited - keys
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_cross_references_resolve(runs, chapter):
+    out = _ok(runs, f"en/{chapter}")
+    nb = nbformat.read(out, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    figures = {m["key"] for m in _outputs(out, "figure")}
+    tables = {m["key"] for m in _outputs(out, "table")}
+    for kind, ref in re.findall(r"@(fig|tab):([\w.\-]*\w)", text):
+        assert ref in (figures if kind == "fig" else tables), f"{chapter}: @{kind}:{ref} shows nothing"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_outputs_stripped(chapter):
+    for cell in _read(chapter).cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_notebooks_in_sync_with_generator(tmp_path):
+    subprocess.run([sys.executable, str(NB_DIR / "_build_notebooks.py"), str(tmp_path)], check=True,
+                   capture_output=True)
+    for chapter in CHAPTERS:
+        built = (tmp_path / f"{chapter}.ipynb").read_text(encoding="utf-8")
+        assert built == _source(chapter).read_text(encoding="utf-8"), (
+            f"{chapter}.ipynb differs from notebooks/_build_notebooks.py; edit the generator and "
+            "run `python notebooks/_build_notebooks.py`")
