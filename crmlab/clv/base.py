@@ -139,20 +139,21 @@ def check_frt(x, tx, T, model: str) -> None:
 def unique_rows(*cols):
     """Unique rows of equal-length 1-d arrays: ``(list of unique columns, inverse index)``.
 
-    A lexsort is several times faster than ``np.unique(axis=0)`` on a million rows.
+    Hash-factorises each column and combines the codes (re-factorised after each step, so the
+    integer key never overflows); several times faster than ``np.unique(axis=0)`` or a lexsort
+    on a million rows.
     """
     n = len(cols[0])
     if n == 0:
         return [c[:0] for c in cols], np.zeros(0, dtype=np.intp)
-    order = np.lexsort(cols[::-1])
-    sc = [c[order] for c in cols]
-    new = np.zeros(n, bool)
-    new[0] = True
-    for c in sc:
-        new[1:] |= c[1:] != c[:-1]
-    inv = np.empty(n, dtype=np.intp)
-    inv[order] = np.cumsum(new) - 1
-    return [c[new] for c in sc], inv
+    key = np.zeros(n, dtype=np.int64)
+    for c in cols:
+        codes, uniq = pd.factorize(c)
+        key, _ = pd.factorize(key * len(uniq) + codes)
+    n_groups = int(key.max()) + 1
+    first = np.empty(n_groups, dtype=np.intp)
+    first[key[::-1]] = np.arange(n - 1, -1, -1)
+    return [c[first] for c in cols], key.astype(np.intp)
 
 
 def frt_data(x, tx, T, w):
@@ -364,21 +365,22 @@ class Model:
         self.confidence_intervals_ = pd.DataFrame({"lower 95%": lo, "upper 95%": hi},
                                                   index=list(self.param_names))
 
-    def _hessian_log(self, theta, d, idx, h=1e-5):
+    def _hessian_log(self, theta, d, idx, h=1e-6):
         """Observed-information Hessian of the total log-likelihood in log parameters.
 
-        Central differences of the exact gradient (not of the likelihood), so it is accurate to
-        about 1e-8 relative.
+        Forward differences of the exact gradient (not of the likelihood): k + 1 gradient
+        evaluations, accurate to ~1e-6 relative, which is plenty for standard errors.
         """
         logp = np.log(theta)
         k = len(idx)
         H = np.zeros((k, k))
+        _, g0 = self._loglik(theta, d)
+        g0 = d["w"] @ g0
         for j, i in enumerate(idx):
             step = np.zeros_like(logp)
             step[i] = h
             _, gp = self._loglik(np.exp(logp + step), d)
-            _, gm = self._loglik(np.exp(logp - step), d)
-            H[:, j] = (d["w"] @ (gp - gm))[idx] / (2 * h)
+            H[:, j] = ((d["w"] @ gp) - g0)[idx] / h
         return (H + H.T) / 2
 
     # -- reporting ----------------------------------------------------------------------------
