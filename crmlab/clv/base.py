@@ -218,8 +218,9 @@ class Model:
     key = ""
 
     def __init__(self, *, penalizer: float = 0.0, n_starts: int = 3, seed: int = 0,
-                 tol: float = 1e-10, maxiter: int = 2000):
+                 tol: float = 1e-10, gtol: float = 1e-8, maxiter: int = 2000):
         self.penalizer = penalizer
+        self.gtol = gtol
         self.n_starts = n_starts
         self.seed = seed
         self.tol = tol
@@ -268,7 +269,7 @@ class Model:
             with np.errstate(all="ignore"):
                 return optimize.minimize(
                     self._objective, x0, args=(d, wsum), jac=True, method="L-BFGS-B", bounds=bounds,
-                    options={"maxiter": maxiter, "ftol": self.tol * 1e-2, "gtol": 1e-9},
+                    options={"maxiter": maxiter, "ftol": self.tol * 1e-2, "gtol": self.gtol},
                 )
 
         explore = _EXPLORE_ITERS if len(starts) > 1 else self.maxiter
