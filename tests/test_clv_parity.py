@@ -221,3 +221,23 @@ def test_clv_units_explicit_and_lifetimes_month_bug(cdnow, cdnow_money, fitted):
     # an annual rate converted exactly equals the weekly one
     annual = (1.01) ** (365.25 / 7) - 1
     assert rel(bg.clv(gg, 52, annual, data, rate_unit="Y"), ours) < 1e-10
+
+
+@pytest.mark.parametrize("key, lf_cls", [("bgnbd", BetaGeoFitter), ("mbgnbd", ModifiedBetaGeoFitter)])
+def test_l2_penalty_as_in_lifetimes(cdnow, key, lf_cls):
+    """penalizer adds penalizer * sum(params**2) to the mean negative log-likelihood, exactly
+    lifetimes' penalizer_coef. lifetimes silently rescales time by 10 / max(T) before fitting
+    (so its penalty acts on a rescaled alpha); crmlab fitted on the same rescaled summary gives
+    the same estimates."""
+    from lifetimes.utils import _scale_time
+
+    scale = _scale_time(cdnow["T"].to_numpy())
+    scaled = cdnow.assign(recency=cdnow["recency"] * scale, T=cdnow["T"] * scale)
+    scaled.attrs = dict(cdnow.attrs)
+    m = clv.fit(key, scaled, penalizer=0.1)
+    lf = lf_cls(penalizer_coef=0.1).fit(*_arrays(cdnow))
+    ours = m.params_.copy()
+    ours["alpha"] /= scale
+    assert rel(ours[list(m.param_names)], lf.params_[list(m.param_names)]) < 1e-3
+    plain = clv.fit(key, scaled)
+    assert m.params_["b"] < plain.params_["b"]  # shrunk towards 0
