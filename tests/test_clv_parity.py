@@ -226,7 +226,7 @@ def test_clv_units_explicit_and_lifetimes_month_bug(cdnow, cdnow_money, fitted):
 @pytest.mark.parametrize("key, lf_cls", [("bgnbd", BetaGeoFitter), ("mbgnbd", ModifiedBetaGeoFitter)])
 def test_l2_penalty_as_in_lifetimes(cdnow, key, lf_cls):
     """penalizer adds penalizer * sum(params**2) to the mean negative log-likelihood, exactly
-    lifetimes' penalizer_coef. lifetimes silently rescales time by 10 / max(T) before fitting
+    lifetimes' penalizer_coef. lifetimes silently rescales time so that max(T) = 1 before fitting
     (so its penalty acts on a rescaled alpha); crmlab fitted on the same rescaled summary gives
     the same estimates."""
     from lifetimes.utils import _scale_time
