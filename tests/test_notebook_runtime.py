@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 
 import matplotlib
@@ -13,7 +12,6 @@ import pytest
 from crmlab import notebook as nb
 from crmlab.errors import ParameterError
 from crmlab.report import read_findings
-from crmlab.report.commands import add_commands
 from crmlab.report.execute import execute_one
 from crmlab.report.profiles import ChapterRun
 from test_report import make_beta
@@ -153,17 +151,19 @@ def test_papermill_run_fails_fast_on_an_unknown_parameter(tmp_path):
 
 
 def test_crmlab_run_command(tmp_path, capsys):
+    from crmlab.cli import main
+
     make_beta(tmp_path)
-    parser = argparse.ArgumentParser(prog="crmlab")
-    add_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["run", "02_beta", "-p", "n=50", "-p", "lang=en",
-                              "--notebooks", str(tmp_path), "--out", str(tmp_path / "runs")])
-    assert args.func(args) == 0
+    code = main(["run", "02_beta", "-p", "n=50", "-p", "lang=en", "--notebooks", str(tmp_path),
+                 "--out", str(tmp_path / "runs")])
+    assert code == 0
     findings = read_findings(tmp_path / "runs" / "02_beta.ipynb")
     rng = np.random.default_rng(7)
     assert findings["mean_draw"] == pytest.approx(rng.gamma(2.0, 3.0, size=50).mean())
-    bad = parser.parse_args(["run", "02_beta", "-p", "size=5", "--notebooks", str(tmp_path)])
-    assert bad.func(bad) == 1
+    # a bad parameter is a user error (exit 2) found before any kernel starts
+    assert main(["run", "02_beta", "-p", "size=5", "--notebooks", str(tmp_path),
+                 "--out", str(tmp_path / "bad")]) == 2
     assert "unknown parameter 'size'" in capsys.readouterr().err
-    build = parser.parse_args(["build", "--profile", "nope", "--lang", "zh"])
-    assert build.func(build) == 1 and "profile 'nope' not found" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+    assert main(["build", "--profile", "nope", "--lang", "zh"]) == 2
+    assert "profile 'nope' not found" in capsys.readouterr().err

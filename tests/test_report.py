@@ -246,8 +246,9 @@ def test_keep_going_marks_the_failure_and_data_text_is_escaped(project):
     """Chapter 2 fails and chapter 1 still builds, with `<script>` in a table value."""
     evil = "<script>alert('x')</script>"
     profile = {**PROFILE, "chapters": {"01_alpha": {"label": evil}, "02_beta": {"fail": True}}}
-    res = build(profile, lang="en", keep_going=True, show_ids=True, out=project / "kg",
-                notebooks_dir=project / "notebooks", progress=False, pdf=False)
+    res = build(profile, lang="en", keep_going=True, show_ids=True, show_code=True,
+                out=project / "kg", notebooks_dir=project / "notebooks", progress=False,
+                pdf=False)
     assert [r.run.chapter for r in res.failures] == ["02_beta"]
     html = res.outputs["en"]["html"].read_text(encoding="utf-8")
     assert "This chapter failed to build" in html and "AssertionError" in html
@@ -258,6 +259,9 @@ def test_keep_going_marks_the_failure_and_data_text_is_escaped(project):
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<td>C00001</td>" not in html  # --show-ids keeps the real ids
+    # --show-code: code cells appear, except the setup cells tagged remove-input
+    assert '<pre class="code">totals = tx.frame.groupby(' in html
+    assert "nb.setup(globals()" not in html
 
 
 def test_profile_is_validated_before_anything_runs(project, tmp_path):

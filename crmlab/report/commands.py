@@ -1,11 +1,14 @@
-"""The ``build``, ``handouts`` and ``run`` subcommands; ``crmlab.cli`` calls :func:`add_commands`."""
+"""The ``build``, ``handouts`` and ``run`` subcommands; ``crmlab.cli`` calls :func:`add_commands`.
+
+Errors propagate as crmlab errors; ``crmlab.cli.main`` turns a ParameterError into exit code 2
+and a BuildError into exit code 1. A ``--keep-going`` build with failed chapters returns 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ..errors import CrmlabError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -54,17 +57,6 @@ def add_commands(subparsers) -> None:
     r.set_defaults(func=_run)
 
 
-def _guard(fn):
-    def wrapper(args) -> int:
-        try:
-            return fn(args)
-        except CrmlabError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return wrapper
-
-
-@_guard
 def _build(args) -> int:
     from .builder import build
 
@@ -81,7 +73,6 @@ def _build(args) -> int:
     return 0
 
 
-@_guard
 def _handouts(args) -> int:
     from .builder import handouts
 
@@ -94,7 +85,6 @@ def _handouts(args) -> int:
     return 0
 
 
-@_guard
 def _run(args) -> int:
     from .builder import run_chapter
 
