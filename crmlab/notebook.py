@@ -338,10 +338,16 @@ def setup(namespace: dict[str, Any], chapter: str) -> Context:
     ParameterError
         Unknown or mistyped parameter, bad ``lang``/``time_unit``/date, or
         ``calibration_end >= observation_end``; the message lists the valid parameters.
+        Unknown names are checked on the first call in a kernel (a papermill run); when the
+        setup cell is run again interactively, only the declared parameters are re-checked.
     """
     global _CURRENT
     declared = notebook_parameters(_find_notebook(chapter))
     given = user_parameters(namespace)
+    if _CURRENT is not None and _CURRENT.chapter == chapter:
+        # Re-running the setup cell in JupyterLab: later cells have defined variables of their
+        # own by now, so only the declared parameters are checked again.
+        given = {k: v for k, v in given.items() if k in declared}
     checked = check_parameters(given, declared, where=f"notebook {chapter}")
     namespace.update(checked)
     params = {name: checked.get(name, p.default) for name, p in declared.items()}

@@ -80,7 +80,8 @@ def test_check_parameters_rejects_unknown_mistyped_and_inconsistent():
     assert isinstance(ok["discount"], float)
 
 
-def test_setup_validates_the_namespace_and_returns_a_context(chapter_dir):
+def test_setup_validates_the_namespace_and_returns_a_context(chapter_dir, monkeypatch):
+    monkeypatch.setattr(nb, "_CURRENT", None)
     namespace = {**{k: p.default for k, p in nb.parse_parameters(PARAMS).items()},
                  "In": [], "_i1": "x", "np": np, "lang": "en", "n_bins": 4}
     ctx = nb.setup(namespace, chapter="02_rfm")
@@ -92,6 +93,11 @@ def test_setup_validates_the_namespace_and_returns_a_context(chapter_dir):
     import matplotlib.pyplot as plt
 
     assert plt.rcParams["font.sans-serif"][0] == "Noto Sans CJK SC"
+    # a re-run of the setup cell in JupyterLab tolerates the variables later cells made ...
+    nb.setup({**namespace, "share": 0.5}, chapter="02_rfm")
+    with pytest.raises(ParameterError, match="must be int"):  # ... but still checks types
+        nb.setup({**namespace, "n_bins": "4"}, chapter="02_rfm")
+    nb._CURRENT = None  # a fresh kernel: papermill's first and only setup call
     with pytest.raises(ParameterError, match="unknown parameter 'n_bin'"):
         nb.setup({**namespace, "n_bin": 3}, chapter="02_rfm")
     with pytest.raises(ParameterError, match="cannot find 09_nope.ipynb"):
