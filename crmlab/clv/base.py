@@ -297,6 +297,10 @@ class Model:
         """
         if self.penalizer < 0:
             raise ParameterError(f"penalizer={self.penalizer!r} must be >= 0.")
+        with _one_blas_thread():
+            return self._fit(data)
+
+    def _fit(self, data):
         self.time_unit_ = self._unit_of(data)
         d = self._prepare(data)
         self.data_ = data

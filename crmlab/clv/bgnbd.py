@@ -112,8 +112,8 @@ class BetaGeo(ContinuousPredictions, Model):
         return ll, g
 
     # -- boundary -----------------------------------------------------------------------------
-    def fit(self, data):
-        super().fit(data)
+    def _fit(self, data):
+        super()._fit(data)
         self.dropout_p_ = None
         logp = np.log(self._theta)
         if logp[3] > LOG_BOUND - _EDGE or logp[2] > LOG_BOUND - _EDGE:

@@ -89,8 +89,8 @@ class GammaGamma(Model):
         g[:, 2] = q - v * (px + q) / (x * m + v)
         return ll, g
 
-    def fit(self, data):
-        super().fit(data)
+    def _fit(self, data):
+        super()._fit(data)
         rho = self.independence_["pearson"]
         key = "clv.gg_independent" if self.independence_["verdict"] == "independent" else "clv.gg_dependent"
         self.independence_["message"] = i18n.t(key, "en", rho=rho)

@@ -148,8 +148,8 @@ class ParetoNBD(ContinuousPredictions, Model):
         g[:, 3] = pT * s * T / (beta + T) + pJ * beta * gj[:, 3]
         return ll, g
 
-    def fit(self, data):
-        super().fit(data)
+    def _fit(self, data):
+        super()._fit(data)
         r, alpha, s, beta = self._theta
         d = self._d
         if not self.convergence_.boundary and beta > 100 * d["T"].max():
