@@ -198,7 +198,8 @@ def check_parameters(values: dict[str, Any], declared: dict[str, Parameter], *,
     if unknown:
         raise ParameterError(
             f"{where}: unknown parameter{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(map(repr, unknown))}. Valid parameters:\n{valid}")
+            f"{', '.join(map(repr, unknown))}{did_you_mean(unknown, declared)}. "
+            f"Valid parameters:\n{valid}")
     out: dict[str, Any] = {}
     for name, value in values.items():
         param = declared[name]
@@ -220,6 +221,14 @@ def check_parameters(values: dict[str, Any], declared: dict[str, Parameter], *,
         out[name] = value
     _check_semantics({**{n: p.default for n, p in declared.items()}, **out}, where, valid)
     return out
+
+
+def did_you_mean(unknown, known) -> str:
+    """`` (did you mean 'n_bins'?)`` for names close to a known one, else ``""``."""
+    import difflib
+
+    hints = [m[0] for u in unknown for m in [difflib.get_close_matches(u, list(known), 1)] if m]
+    return f" (did you mean {', '.join(map(repr, hints))}?)" if hints else ""
 
 
 def _check_semantics(merged: dict[str, Any], where: str, valid: str) -> None:

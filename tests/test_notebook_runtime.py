@@ -66,7 +66,8 @@ def test_check_parameters_rejects_unknown_mistyped_and_inconsistent():
     with pytest.raises(ParameterError) as err:
         nb.check_parameters({"nbins": 4}, declared, where="notebook 02_rfm")
     text = str(err.value)
-    assert "unknown parameter 'nbins'" in text and "Valid parameters" in text
+    assert "unknown parameter 'nbins' (did you mean 'n_bins'?)" in text
+    assert "Valid parameters" in text
     assert "n_bins: int = 5  # quantile bins per RFM dimension" in text
     for bad, message in [({"n_bins": 4.5}, "must be int"), ({"n_bins": True}, "must be int"),
                          ({"dataset": 3}, "must be str"), ({"lang": "fr"}, "not supported"),

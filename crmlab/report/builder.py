@@ -23,7 +23,7 @@ from ..notebook import META, notebook_parameters
 from . import assemble as asm
 from . import bibliography
 from .execute import Progress, RunResult, execute_all, execute_one
-from .profiles import ChapterRun, load_profile, parse_overrides, plan
+from .profiles import ChapterRun, load_profile, parse_overrides, plan, project_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -224,8 +224,8 @@ def run_chapter(chapter: str, *, overrides: list[str] | None = None,
                 stream=None) -> RunResult:
     """Execute one notebook (validated ``-p`` parameters) into ``out/<chapter>.ipynb``."""
     stream = stream or sys.stderr
-    source = Path(notebooks_dir) / (chapter if chapter.endswith(".ipynb") else
-                                    f"{chapter}.ipynb")
+    notebooks_dir = project_path(notebooks_dir)
+    source = notebooks_dir / (chapter if chapter.endswith(".ipynb") else f"{chapter}.ipynb")
     name = source.stem
     if not source.exists():
         have = sorted(p.stem for p in Path(notebooks_dir).glob("*.ipynb"))
@@ -299,7 +299,7 @@ def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
     """
     stream = stream or sys.stderr
     langs = _langs(lang, list(i18n.LANGS))
-    sources = _chapters_in(Path(notebooks_dir))
+    sources = _chapters_in(project_path(notebooks_dir))
     if not sources:
         raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {notebooks_dir}.")
     out = Path(out)

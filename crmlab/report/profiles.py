@@ -30,11 +30,21 @@ import yaml
 
 from ..errors import ParameterError
 from ..i18n import LANGS, check_lang
-from ..notebook import Parameter, check_parameters, notebook_parameters
+from ..notebook import Parameter, check_parameters, did_you_mean, notebook_parameters
 
 PROFILE_KEYS = {"title", "subtitle", "author", "supervisor", "institution", "date", "dataset",
                 "keywords", "languages", "parameters", "chapters", "abstract", "description"}
 DEFAULT_PROFILES_DIR = Path("reports") / "profiles"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_path(path: str | Path) -> Path:
+    """``path`` as given, or, when it is relative and missing here, inside the project folder
+    (so ``crmlab build`` also works when run from elsewhere)."""
+    path = Path(path)
+    if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
+        return PROJECT_ROOT / path
+    return path
 
 
 @dataclass
@@ -88,7 +98,7 @@ def resolve_profile_path(name_or_path: str, profiles_dir: Path | None = None) ->
         if not candidate.exists():
             raise ParameterError(f"profile file {candidate} not found.")
         return candidate
-    pdir = Path(profiles_dir) if profiles_dir else DEFAULT_PROFILES_DIR
+    pdir = project_path(profiles_dir or DEFAULT_PROFILES_DIR)
     for suffix in (".yml", ".yaml"):
         path = pdir / f"{name_or_path}{suffix}"
         if path.exists():
@@ -178,7 +188,7 @@ def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
     chapter declares, a chapter parameter its notebook does not declare, a wrong type, a bad
     date order.
     """
-    notebooks_dir = Path(notebooks_dir)
+    notebooks_dir = project_path(notebooks_dir)
     shared_over, chapter_over = parse_overrides(overrides)
     if "lang" in shared_over:
         raise ParameterError("-p lang=...: choose the language with --lang.")
@@ -201,7 +211,8 @@ def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
     if stray:
         listing = "\n".join(f"  {c}: {', '.join(d) or '(none)'}" for c, d in declared.items())
         raise ParameterError(f"{where}: shared parameter(s) {', '.join(map(repr, stray))} are "
-                             f"declared by no chapter. Parameters per chapter:\n{listing}")
+                             f"declared by no chapter{did_you_mean(stray, everywhere)}. "
+                             f"Parameters per chapter:\n{listing}")
     runs = []
     for lang in langs:
         check_lang(lang)
