@@ -504,8 +504,10 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
         Purchases of one customer within one period (day, Monday-Sunday week, calendar month)
         count as one purchase, and their amounts are summed.
     engine : None, "duckdb" or an Ibis connection
-        Where to compute for pandas and path inputs. None is a fresh embedded DuckDB. An Ibis
-        table always runs on its own backend.
+        Where to compute for pandas and path inputs. None is a fresh embedded DuckDB whose
+        memory is capped (500 MB plus 15 bytes per transaction, spilling to a temporary
+        folder beyond it; ``CRMLAB_DUCKDB_MEMORY_LIMIT`` overrides the cap). An Ibis table
+        always runs on its own backend.
 
     Returns
     -------
