@@ -4,7 +4,14 @@ Models (lifetimes' parameter names): :class:`BetaGeo` (BG/NBD), :class:`Modified
 (MBG/NBD), :class:`ParetoNBD`, :class:`BetaGeoBetaBinom` (BG/BB), :class:`GammaGamma` and
 :class:`ShiftedBetaGeometric` (sBG). ``fit("bgnbd", summary)`` is the single entry point.
 Every time argument is in the unit of the summary the model was fitted on
-(``summary.attrs["time_unit"]``).
+(``summary.attrs["time_unit"]``); a discount rate always comes with its ``rate_unit``.
+
+Fitting: maximum likelihood on log parameters with exact gradients, L-BFGS-B from several
+starts (explored on a subsample of customers for large data, then polished on all unique
+frequency/recency/T patterns), optional L2 ``penalizer`` as in lifetimes. A maximum on the
+boundary (BG/NBD a, b → ∞; Pareto/NBD s, β → ∞) is returned as the limiting model with a note,
+not as an error. Validation: :func:`holdout_report`, :func:`tracking`,
+:func:`conditional_by_frequency`, :func:`chi2_frequency`; figures in :mod:`crmlab.clv.plots`.
 """
 
 from __future__ import annotations
