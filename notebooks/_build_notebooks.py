@@ -53,9 +53,9 @@ class Chapter:
         self.stem = stem
         self.cells = []
 
-    def md(self, zh: str, en: str) -> None:
-        self.cells.append(new_markdown_cell(zh.strip("\n"), metadata={"tags": ["lang-zh"]}))
-        self.cells.append(new_markdown_cell(en.strip("\n"), metadata={"tags": ["lang-en"]}))
+    def md(self, zh: str, en: str, *tags: str) -> None:
+        self.cells.append(new_markdown_cell(zh.strip("\n"), metadata={"tags": ["lang-zh", *tags]}))
+        self.cells.append(new_markdown_cell(en.strip("\n"), metadata={"tags": ["lang-en", *tags]}))
 
     def code(self, source: str, *tags: str) -> None:
         meta = {"tags": list(tags)} if tags else {}
@@ -75,7 +75,8 @@ ctx = nb.setup(globals(), chapter="{self.stem}")''', "remove-input")
         self.code(LOAD, "remove-input")
 
     def exercise(self, zh: str, en: str, solution: str) -> None:
-        self.md(zh, en)
+        """A prompt (tagged ``exercise``, left out of the thesis) and its ``solution`` cell."""
+        self.md(zh, en, "exercise")
         self.code(solution, "solution")
 
     def notebook(self):
@@ -288,7 +289,7 @@ nb.finding("loyalty_on_satisfaction", float(ols.params["satisfaction"]),
            en="One more point of satisfaction goes with {value:.2f} more points of loyalty.")
 nb.keywords(zh=["客户价值", "二八定律", "客户金字塔", "客户价值矩阵", "顾客让渡价值"],
             en=["customer value", "80/20 rule", "customer pyramid", "customer value matrix", "delivered value"])''')
-    c.md(r"""
+    c.exercise(r"""
 ## 练习
 
 **练习 1.** 前 10% 的客户贡献了多少收入？用 `crmlab.value.concentration` 计算。
@@ -296,8 +297,7 @@ nb.keywords(zh=["客户价值", "二八定律", "客户金字塔", "客户价值
 ## Exercises
 
 **Exercise 1.** What share of revenue do the top 10% of customers bring? Use `crmlab.value.concentration`.
-""")
-    c.code('crmlab.value.concentration(revenue, shares=(0.1,))', "solution")
+""", 'crmlab.value.concentration(revenue, shares=(0.1,))')
     c.exercise(r"""
 **练习 2.** 把每笔订单的服务成本提高到 5，鲸鱼曲线的峰值如何变化？亏损的后 30% 客户“吃掉”了多少潜在利润？
 """, r"""
@@ -876,21 +876,21 @@ nb.keywords(zh=["客户细分", "客户画像", "聚类分析"], en=["segmentati
     c.exercise(r"""
 ## 练习
 
-**练习 1.** 改用高斯混合模型（`method="gmm"`）聚类，选出的 k 与 k-means 一致吗？两种分群的重合度（调整兰德指数）是多少？
+**练习 1.** 用相同的 k 改用高斯混合模型（`method="gmm"`）聚类，两种分群的一致程度（调整兰德指数）是多少？
 """, r"""
 ## Exercises
 
-**Exercise 1.** Cluster with a Gaussian mixture (`method="gmm"`). Is the chosen k the same as k-means'? How much do the two partitions agree (adjusted Rand index)?
+**Exercise 1.** Cluster with a Gaussian mixture (`method="gmm"`) and the same k. How much do the two partitions agree (adjusted Rand index)?
 """, """
 from sklearn.metrics import adjusted_rand_score
-gmm = crmlab.segments.cluster(customers, cluster_features, k=range(k_min, k_max + 1), method="gmm", seed=seed, n_bootstrap=0)
-gmm.k_, adjusted_rand_score(clusters.labels_, gmm.labels_)""")
+gmm = crmlab.segments.cluster(customers, cluster_features, k=clusters.k_, method="gmm", seed=seed, n_bootstrap=0)
+adjusted_rand_score(clusters.labels_, gmm.labels_)""")
     c.exercise(r"""
-**练习 2.** 只用 R、F、M 三个特征聚类，画像与包含 CLV 和 P(alive) 时有何不同？
+**练习 2.** 只用 R、F、M 三个特征（相同的 k）聚类，各群的质心与包含 CLV 和 P(alive) 时有何不同？
 """, r"""
-**Exercise 2.** Cluster on R, F and M only. How do the profiles differ from those with CLV and P(alive)?
+**Exercise 2.** Cluster on R, F and M only (same k). How do the segment centres differ from those with CLV and P(alive)?
 """, """
-rfm_only = crmlab.segments.cluster(customers, ["recency", "frequency", "monetary"], k=range(k_min, k_max + 1), seed=seed, n_bootstrap=0)
+rfm_only = crmlab.segments.cluster(customers, ["recency", "frequency", "monetary"], k=clusters.k_, seed=seed, n_bootstrap=0)
 rfm_only.centers_""")
     c.exercise(r"""
 **练习 3.** 用方差分析（`test="anova"`）代替 Kruskal–Wallis 检验，结论会改变吗？为什么消费金额这类偏态变量更适合非参数检验？
