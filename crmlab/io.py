@@ -263,7 +263,8 @@ def read_transactions(
                    returns=returns, duplicates=duplicates)
     ledger.rows_kept = len(frame)
     assert ledger.balanced, ledger  # an accounting bug, never a user error
-    return Transactions(frame=frame, ledger=ledger)
+    meta = {"path": str(Path(source).resolve())} if isinstance(source, (str, Path)) else {}
+    return Transactions(frame=frame, ledger=ledger, meta=meta)
 
 
 def _read_raw(source, *, encoding, sheet, wanted):

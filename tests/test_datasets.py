@@ -24,6 +24,9 @@ def test_cdnow_full_and_sample_counts():
     assert sample.n_customers == 2_357
     assert len(sample.frame) == 6_919
     assert sample.meta["calibration_end"] == pd.Timestamp("1997-09-30")
+    # the file behind the data, so a report can print its hash
+    assert sample.meta["path"].endswith("CDNOW_sample.txt")
+    assert datasets.load_benchmark("m18").meta["path"].endswith("m18-elog.csv")
 
 
 def test_donations_summary_is_the_bgbb_cohort():

@@ -119,6 +119,7 @@ def load_cdnow(sample: bool = False) -> Transactions:
         tx = read_transactions(raw, customer="customer_id", date="date", amount="dollar_value",
                                date_format="%Y%m%d")
     tx.ledger.source = name
+    tx.meta["path"] = str(_lifetimes_dir() / name)
     tx.frame["number_of_cds"] = tx.frame["number_of_cds"].astype(int)
     tx.meta.update(
         name="cdnow-sample" if sample else "cdnow",
