@@ -318,7 +318,9 @@ class Model:
             # explore every start on a multinomial subsample of the customers, then polish the
             # best one on all the data: the full likelihood is evaluated ~3x less often
             res_sub, its0 = self._optimise(sub, starts)
-            res = self._newton(d, res_sub.x)
+            # the subsample's Hessian, scaled to all customers, starts the Newton polish
+            H0 = self._hessian_log(np.exp(res_sub.x), sub, np.arange(len(res_sub.x)))
+            res = self._newton(d, res_sub.x, H0=H0 * (d["w"].sum() / sub["w"].sum()))
             if res is None:  # not concave there, or left the box: quasi-Newton instead
                 res, its = self._optimise(d, [res_sub.x])
             else:
@@ -380,7 +382,7 @@ class Model:
         self.confidence_intervals_ = pd.DataFrame({"lower 95%": lo, "upper 95%": hi},
                                                   index=list(self.param_names))
 
-    def _newton(self, d, x0, max_steps: int = 6):
+    def _newton(self, d, x0, max_steps: int = 8, H0=None):
         """Newton polish from a point close to the maximum (the subsample optimum).
 
         Each step costs k + 1 exact-gradient evaluations (the Hessian by forward differences),
@@ -392,13 +394,13 @@ class Model:
 
         wsum = d["w"].sum()
         x = np.asarray(x0, float).copy()
-        H, last = None, np.inf
+        H, hx, prev = H0, None, np.inf  # hx: where H was computed exactly (None: approximate)
         with np.errstate(all="ignore"):
             for it in range(1, max_steps + 1):
                 theta = np.exp(x)
                 ll, g = self._loglik(theta, d)
                 gt = d["w"] @ g - self.penalizer * 2 * theta**2 * wsum
-                if H is None or last > 1e-2:  # close in, the previous Hessian is good enough
+                if H is None:
                     H = self._hessian_log(theta, d, np.arange(len(x)))
                     hx = theta
                 Hp = H - np.diag(self.penalizer * 4 * theta**2 * wsum)
@@ -424,9 +426,13 @@ class Model:
                 x = xn
                 last = np.max(np.abs(t * step))
                 if last < 1e-5:  # the next step would be ~1e-10: converged
-                    self._hess_cache = (hx, H)
+                    if hx is not None:
+                        self._hess_cache = (hx, H)
                     return SimpleNamespace(x=x, fun=-fn / wsum, success=True, nit=it,
                                            message="Newton steps converged")
+                if last > 0.1 * prev:  # slow (approximate Hessian): compute it exactly next
+                    H = None
+                prev = last
         return None
 
     def _hessian_log(self, theta, d, idx, h=1e-6):
