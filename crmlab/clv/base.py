@@ -412,7 +412,8 @@ class Model:
                     return None
                 f0 = d["w"] @ ll - self.penalizer * np.sum(theta**2) * wsum
                 t = 1.0
-                while True:
+                small = np.max(np.abs(step)) < 1e-3
+                while not small:  # far out: backtrack until the likelihood does not fall
                     xn = x + t * step
                     if np.any(np.abs(xn) > LOG_BOUND):
                         return None
@@ -422,6 +423,10 @@ class Model:
                         break
                     t /= 2
                     if t < 1e-4:
+                        return None
+                if small:  # close in a Newton step is safe; _set_params evaluates the LL
+                    xn, fn = x + step, f0
+                    if np.any(np.abs(xn) > LOG_BOUND):
                         return None
                 x = xn
                 last = np.max(np.abs(t * step))
