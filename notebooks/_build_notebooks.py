@@ -433,7 +433,7 @@ nb.show_table(validation.lift, "rfm.lift",
 """)
     c.code("""
 nb.finding("n_customers", int(len(table)), zh="分析日共有 {value:,} 位客户。", en="{value:,} customers at the analysis date.")
-nb.finding("champions_share", float((segments["segment"] == segments["segment"].cat.categories[0]).mean()),
+nb.finding("first_segment_share", float((segments["segment"] == segments["segment"].cat.categories[0]).mean()),
            zh="细分规则中优先级最高的一类客户占 {value:.1%}。",
            en="The first segment of the rule set holds {value:.1%} of customers.")
 nb.finding("important_value_share", float((cn8["segment"] == "important_value").mean()),
