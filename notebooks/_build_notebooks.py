@@ -204,8 +204,8 @@ years = (obs_end - first_day).days / 365.25
 margin_per_year = gross_margin * revenue.mean() / years
 uplift = crmlab.value.retention_uplift(margin_per_year, retention, discount_rate, delta=retention_delta)
 nb.show_table(uplift, "value.retention-uplift",
-              {"zh": f"保持率提高 {retention_delta:.0%} 的客户终生价值效应（每人，{money}）",
-               "en": f"CLV effect of {retention_delta:.0%} more retention (per customer, {money})"}[ctx.lang])''')
+              {"zh": f"保持率提高 {retention_delta * 100:g} 个百分点的客户终生价值效应（每人，{money}）",
+               "en": f"CLV effect of {retention_delta * 100:g} more points of retention (per customer, {money})"}[ctx.lang])''')
     c.md(r"""
 ## 银行案例：当前价值、潜在价值与客户价值矩阵
 
@@ -279,8 +279,8 @@ nb.finding("platinum_revenue_share", float(pyr.summary["share_revenue"].iloc[0])
            zh="白金客户（前 1%）贡献了 {value:.1%} 的收入。",
            en="Platinum customers (the top 1%) bring {value:.1%} of revenue.")
 nb.finding("retention_clv_change", float(uplift["change"].iloc[-1]),
-           zh="保持率提高 5 个百分点，客户终生价值提高 {value:.1%}。",
-           en="Five more points of retention raise CLV by {value:.1%}.")
+           zh=f"保持率提高 {retention_delta * 100:g} 个百分点，客户终生价值提高 {{value:.1%}}。",
+           en=f"{retention_delta * 100:g} more points of retention raise CLV by {{value:.1%}}.")
 nb.finding("bank_top_share", float((vm["value_class"] == "top").mean()),
            zh="银行案例中顶级客户（当前价值与潜在价值均高）占 {value:.1%}。",
            en="In the bank case, {value:.1%} of customers are top customers (high current and potential value).")
@@ -1106,16 +1106,16 @@ nb.show_figure(crmlab.strategy.figures.case_plot(case, lang=ctx.lang), key="stra
 """)
     c.code("""
 nb.finding("response_effect", float(tests.loc[0, "effect"]),
-           zh="活动使响应率提高了 {value:.1%}（处理组减对照组）。",
-           en="The campaign raised the response rate by {value:.1%} (treatment minus control).")
+           zh="活动使响应率的绝对值提高了 {value:.1%}（处理组减对照组）。",
+           en="The campaign raised the response rate by {value:.1%} in absolute terms (treatment minus control).")
 nb.finding("uplift_qini_best", str(ranking.index[0]),
            zh="Qini 曲线下最好的目标选择规则是：{value}。", en="The best targeting rule by the Qini curve is {value}.")
 nb.finding("best_fraction", float(policy.best["fraction"]),
            zh="利润最大的做法是联系预测增益最高的 {value:.0%} 客户。",
            en="Profit is highest when the top {value:.0%} of customers by predicted uplift are contacted.")
 nb.finding("retention_equity_gain", float(scenario.loc["profit_increase_pct", "mean"]) / 100,
-           zh=f"保持率提高 {retention_delta:.0%}，客户资产平均提高 {{value:.1%}}。",
-           en=f"{retention_delta:.0%} more retention raises customer equity by {{value:.1%}} on average.")
+           zh=f"保持率提高 {retention_delta * 100:g} 个百分点，客户资产平均提高 {{value:.1%}}。",
+           en=f"{retention_delta * 100:g} more points of retention raise customer equity by {{value:.1%}} on average.")
 nb.finding("case31_profit_change", float(case.summary["estimate"].iloc[2]),
            zh=f"Case 3-1 的资源再分配使利润变化 {{value:,.0f}} {money}（模拟均值）。",
            en=f"The Case 3-1 re-allocation changes profit by {{value:,.0f}} {money} (simulated mean).")
