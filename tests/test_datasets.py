@@ -119,3 +119,34 @@ def test_simulated_cohorts_follow_the_sbg_survival_curve():
     expected = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))  # Fader & Hardie (2007) eq. 3
     assert np.allclose(sim["alive"] / 200_000, expected, atol=0.005)
     assert sim["alive"].iloc[0] == 200_000
+
+
+def test_load_resolves_the_notebook_dataset_parameter(tmp_path):
+    tx = datasets.load("cdnow-sample")
+    assert tx.meta["observation_end"] == pd.Timestamp("1998-06-30")
+    assert tx.meta["calibration_end"] == pd.Timestamp("1997-09-30")
+    assert tx.meta["currency"] == "USD" and tx.meta["name"] == "cdnow-sample"
+    sim = datasets.load("simulated-retail", n_simulated=300, seed=5, observation_end="2025-09-30")
+    assert sim.n_customers == 300 and sim.meta["observation_end"] == pd.Timestamp("2025-09-30")
+    bench = datasets.load("benchmark-grocery")
+    assert bench.meta["calibration_end"] == pd.Timestamp("2006-12-31")
+    # a user's file without dates of its own: last day, and two thirds of the span
+    path = tmp_path / "订单.csv"
+    path.write_text("会员号,下单时间\nA,2023-01-01\nA,2023-03-01\nB,2023-04-01\n", encoding="gb18030")
+    own = datasets.load(str(path))
+    assert own.meta["observation_end"] == pd.Timestamp("2023-04-01")
+    assert own.meta["calibration_end"] == pd.Timestamp("2023-03-01")
+    assert own.meta["path"].endswith("订单.csv")
+
+
+def test_load_errors_name_the_parameter(tmp_path):
+    with pytest.raises(ParameterError, match="neither a built-in data set"):
+        datasets.load("cdnoww")
+    with pytest.raises(ParameterError, match="calibration_end .1998-07-01. must be before"):
+        datasets.load("cdnow-sample", calibration_end="1998-07-01")
+    with pytest.raises(ParameterError, match="not a date"):
+        datasets.load("cdnow-sample", observation_end="June 31st")
+    path = tmp_path / "events.csv"
+    path.write_text("cust,date\n1,2020-01-01\n1,2020-02-01\n")
+    with pytest.raises(crmlab.DataError, match="needs purchase amounts.*amount_col="):
+        datasets.load(str(path), require_amount=True)

@@ -191,6 +191,109 @@ def load_retention_cohorts() -> pd.DataFrame:
     return frame
 
 
+BUILTIN = ("cdnow", "cdnow-sample", "simulated-retail", *(f"benchmark-{k}" for k in BENCHMARKS))
+
+
+def load(
+    dataset: str,
+    *,
+    customer: str | None = None,
+    date: str | None = None,
+    amount: str | None = None,
+    observation_end=None,
+    calibration_end=None,
+    currency: str | None = None,
+    n_simulated: int = 2000,
+    seed: int = 0,
+    require_amount: bool = False,
+) -> Transactions:
+    """Resolve a notebook's ``dataset`` parameter into transactions with a dated split.
+
+    Parameters
+    ----------
+    dataset : str
+        ``"cdnow"``, ``"cdnow-sample"``, ``"simulated-retail"`` (``n_simulated`` customers from
+        :func:`simulate_retail` with ``seed``), ``"benchmark-<name>"`` for a log of
+        :func:`load_benchmark`, or the path of the user's own file (read with
+        :func:`crmlab.read_transactions` and the column names given).
+    customer, date, amount : str, optional
+        Column names for a user's file; empty strings count as not given.
+    observation_end, calibration_end : str or Timestamp, optional
+        Override the data set's own dates. When the data set has none, the observation ends on
+        the last transaction day and the calibration period covers the first two thirds of
+        the span (rounded down to a day).
+    currency : str, optional
+        Override the data set's currency label (CDNOW: USD).
+    require_amount : bool
+        Raise a DataError when the log has no amount column (for analyses of spend).
+
+    Returns
+    -------
+    Transactions
+        ``meta`` holds ``name``, ``observation_end``, ``calibration_end`` (normalised
+        Timestamps), ``currency`` and, for files, ``path``.
+    """
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise ParameterError(
+            f"dataset={dataset!r}: give one of {', '.join(BUILTIN)} or the path of a "
+            "transaction file (CSV, Excel or Parquet)."
+        )
+    key = dataset.strip()
+    if key in ("cdnow", "cdnow-sample"):
+        tx = load_cdnow(sample=key == "cdnow-sample")
+    elif key == "simulated-retail":
+        tx = simulate_retail(n_simulated, seed=seed)
+        tx.meta.setdefault("currency", "CNY")
+    elif key.startswith("benchmark-") and key[len("benchmark-"):] in BENCHMARKS:
+        tx = load_benchmark(key[len("benchmark-"):])
+    else:
+        path = Path(key).expanduser()
+        if not path.exists():
+            raise ParameterError(
+                f"dataset={dataset!r} is neither a built-in data set ({', '.join(BUILTIN)}) nor "
+                f"an existing file (looked for {path.resolve()}). Check the spelling or the path."
+            )
+        tx = read_transactions(path, customer=customer or None, date=date or None,
+                               amount=amount or None)
+        tx.meta.setdefault("name", path.name)
+    tx.meta.setdefault("name", key)
+    if require_amount and not tx.has_amount:
+        raise DataError(
+            f"{tx.source}: this analysis needs purchase amounts, but the log has no amount "
+            f"column (columns: {', '.join(tx.ledger.columns.values()) or 'none recognised'}). "
+            "Pass amount_col='<column>' (e.g. 实付金额), or use a chapter that works on "
+            "purchase counts only."
+        )
+    obs = observation_end or tx.meta.get("observation_end") or tx.frame["date"].max()
+    obs = _timestamp(obs, "observation_end").normalize()
+    first_day = tx.frame["date"].min().normalize()
+    cal = calibration_end or tx.meta.get("calibration_end")
+    cal = (_timestamp(cal, "calibration_end") if cal else first_day + (obs - first_day) * 2 / 3)
+    cal = cal.normalize()
+    if not cal < obs:
+        raise ParameterError(
+            f"calibration_end ({cal:%Y-%m-%d}) must be before observation_end ({obs:%Y-%m-%d})."
+        )
+    if obs < first_day:
+        raise ParameterError(
+            f"observation_end ({obs:%Y-%m-%d}) is before the first transaction of {tx.source} "
+            f"({first_day:%Y-%m-%d})."
+        )
+    tx.meta.update(observation_end=obs, calibration_end=cal,
+                   currency=currency or tx.meta.get("currency", ""))
+    return tx
+
+
+def _timestamp(value, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ParameterError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
+    if ts is pd.NaT:
+        raise ParameterError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.")
+    return ts
+
+
 # --------------------------------------------------------------------------------------------
 # simulators
 
@@ -225,10 +328,14 @@ def simulate_retail(
       customer drops out with probability ``p_drop``;
     - each transaction's value is ``Gamma(shape=p, rate=ν)`` with ``ν ~ Gamma(q, rate=v)``.
 
-    Timestamps keep their time of day (to the second), so a daily summary sees realistic
-    same-day merges. Unlike lifetimes' generator, the log starts at a real first purchase for
-    every customer and is observed for a common calendar window, so a fit of BG/NBD (weekly
-    units, daily aggregation) on 100,000 customers recovers the parameters within a few percent.
+    Timestamps keep their time of day (to the second). Every customer starts at a real first
+    purchase and is observed over a common calendar window, so maximum likelihood on the
+    exact-time statistics (recency and T from the timestamps, no merging) recovers the
+    parameters: on 100,000 customers every parameter lands within 3% of the truth
+    (``tests/test_datasets.py``). A daily summary (``summarise(aggregate="D")``) merges the
+    ~2% of purchases that share a day with another, which is what real logs do, and biases
+    ``alpha`` upwards by about 6% at the default parameters: a measurable cost of daily
+    aggregation, not of the generator.
 
     Returns
     -------
