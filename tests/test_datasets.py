@@ -135,7 +135,7 @@ def test_load_resolves_the_notebook_dataset_parameter(tmp_path):
     path.write_text("会员号,下单时间\nA,2023-01-01\nA,2023-03-01\nB,2023-04-01\n", encoding="gb18030")
     own = datasets.load(str(path))
     assert own.meta["observation_end"] == pd.Timestamp("2023-04-01")
-    assert own.meta["calibration_end"] == pd.Timestamp("2023-03-01")
+    assert own.meta["calibration_end"] == pd.Timestamp("2023-03-02")  # 60 of 90 days
     assert own.meta["path"].endswith("订单.csv")
 
 
