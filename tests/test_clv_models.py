@@ -231,3 +231,129 @@ def test_simulation_recovery_100k():
     gg = clv.fit("gammagamma", rep.fillna(0.0))
     for k in ("p", "q", "v"):
         assert gg.params_[k] == pytest.approx(truth[k], rel=0.03), k
+
+
+# -- BG/BB CLV: discounted expected residual transactions (FHS 2010, eq. 14) ------------------
+@pytest.fixture(scope="module")
+def bgbb():
+    d = crmlab.datasets.load_donations()
+    return d, clv.fit("bgbb", d)
+
+
+def test_bgbb_dert_equals_brute_force_sum_of_conditional_expectations(bgbb):
+    """A finite-horizon DERT is the discounted sum of the per-opportunity increments of
+    conditional_expected_purchases; an undiscounted one is conditional_expected_purchases(H)."""
+    d, m = bgbb
+    rate, H = 0.1, 12
+    cum = [np.zeros(len(d))] + [m.conditional_expected_purchases(t).to_numpy() for t in range(1, H + 1)]
+    brute = sum((cum[s] - cum[s - 1]) / (1 + rate) ** s for s in range(1, H + 1))
+    ours = m.dert(rate, horizon=H, rate_unit="opportunity")
+    assert np.allclose(ours.to_numpy(), brute, rtol=1e-10, atol=0)
+    assert ours.index.equals(d.index) and ours.name == "dert"
+    assert np.allclose(m.dert(0.0, horizon=H, rate_unit="opportunity"), cum[H], rtol=1e-10, atol=0)
+    # clv with a constant value per purchase is that value times DERT
+    assert np.allclose(m.clv(25.0, H, rate, rate_unit="opportunity"), 25.0 * ours, rtol=1e-12)
+
+
+def test_bgbb_dert_finite_horizon_converges_to_closed_form(bgbb):
+    d, m = bgbb
+    for rate in (0.1, 0.02):
+        closed = m.dert(rate, rate_unit="opportunity").to_numpy()  # horizon=inf: eq. 14, 2F1 form
+        # the tail beyond H is at most z^H * closed form: 1.1^-600 ~ 1e-25, 1.02^-3000 ~ 1e-26
+        H = 600 if rate == 0.1 else 3000
+        assert np.allclose(m.dert(rate, horizon=H, rate_unit="opportunity"), closed, rtol=1e-10, atol=0)
+        short = m.dert(rate, horizon=5, rate_unit="opportunity").to_numpy()
+        assert np.all(short < closed)
+    # default horizon is the whole residual lifetime
+    assert np.allclose(m.clv(1.0, np.inf, 0.1, rate_unit="opportunity"), m.dert(0.1, rate_unit="opportunity"))
+
+
+def test_bgbb_dert_tail_identity_and_posterior_integral(bgbb):
+    """Two checks of the hypergeometric closed form that do not use the finite sum's code path
+    the same way: (1) Σ_{s=1..H} = Σ_{s>=1} − z^H Σ_{s>=1} shifted by H opportunities;
+    (2) DERT as an integral over the posterior of p and θ (Beta(γ, δ) weight), by quadrature."""
+    from scipy import integrate
+    from scipy.special import betaln
+
+    from crmlab.clv.bgbb import _log_dropout_sum
+
+    d, m = bgbb
+    al, be, ga, de = m._theta
+    n = np.array([0.0, 3.0, 6.0, 11.0])
+    z = 1 / 1.15
+    for H in (1, 4, 30):
+        fin = np.exp(_log_dropout_sum(ga, de, n, z, H))
+        tail = np.exp(_log_dropout_sum(ga, de, n + H, z, np.inf))
+        assert np.allclose(fin, np.exp(_log_dropout_sum(ga, de, n, z, np.inf)) - z**H * tail, rtol=1e-10)
+    # E[ Σ_s p (1-θ)^s z^s ; alive at n ] / L: the θ part is ∫ (1-θ)^(n+1) z / (1 - (1-θ) z) dBeta(γ, δ)
+    ll, _ = m._loglik(m._theta, m._d, grad=False)
+    dert = m.dert(0.15, rate_unit="opportunity").to_numpy()
+    for row in (0, 6, 14, 21):
+        x, nn = d["frequency"].iloc[row], d["n_periods"].iloc[row]
+        val, _ = integrate.quad(lambda th: (1 - th) ** (nn + 1) * z / (1 - (1 - th) * z), 0, 1,
+                                weight="alg", wvar=(ga - 1, de - 1), epsabs=0, epsrel=1e-12)
+        theta_part = val / np.exp(betaln(ga, de))
+        p_part = np.exp(betaln(al + x + 1, be + nn - x) - betaln(al, be))
+        assert dert[row] == pytest.approx(p_part * theta_part / np.exp(ll[row]), rel=1e-8), row
+    # more past purchases with the last one at n: worth more (DERT rises with frequency)
+    at_n = d["recency"] == d["n_periods"]
+    assert np.all(np.diff(dert[at_n.to_numpy()]) > 0)
+
+
+def test_bgbb_clv_rate_unit_is_per_opportunity(bgbb):
+    d, m = bgbb
+    base = m.clv(10.0, 8, 0.1, rate_unit="opportunity")
+    with pytest.raises(ParameterError, match="opportunity"):
+        m.clv(10.0, 8, 0.1)  # no unit: refused
+    with pytest.raises(ParameterError, match="rate_unit='M'"):
+        m.clv(10.0, 8, 0.1, rate_unit="M")  # donations: one opportunity is a year, not a month
+    # the summary declares one opportunity = one year (attrs['period']), so 'Y' is the same rate
+    assert np.allclose(m.clv(10.0, 8, 0.1, rate_unit="Y"), base, rtol=1e-14)
+    # without a declared period, a calendar unit is refused; the summary's own unit is accepted
+    bare = d.copy()
+    bare.attrs = {}
+    mb = clv.fit("bgbb", bare)
+    with pytest.raises(ParameterError, match="does not say how long"):
+        mb.dert(0.1, rate_unit="Y")
+    assert np.allclose(mb.dert(0.1, rate_unit="periods"), mb.dert(0.1, rate_unit="opportunity"))
+    for bad in (dict(horizon=0), dict(horizon=2.5), dict(horizon="6")):
+        with pytest.raises(ParameterError, match="horizon"):
+            m.clv(10.0, bad["horizon"], 0.1, rate_unit="opportunity")
+    with pytest.raises(ParameterError, match="discount_rate > 0"):
+        m.clv(10.0, np.inf, 0.0, rate_unit="opportunity")
+    with pytest.raises(ParameterError, match="discount_rate"):
+        m.clv(10.0, 8, -0.2, rate_unit="opportunity")
+    with pytest.raises(ParameterError, match="spend_model"):
+        m.clv("lots", 8, 0.1, rate_unit="opportunity")
+    # predictions for new data: the same patterns give the same values, in their order
+    new = d.iloc[[21, 0, 7]].drop(columns="weights")
+    assert np.allclose(m.clv(10.0, 8, 0.1, new, rate_unit="opportunity"), base.iloc[[21, 0, 7]].to_numpy())
+
+
+def test_bgbb_clv_delta_method_intervals(bgbb):
+    """Intervals reuse the models' delta-method machinery; a fitted Gamma-Gamma spend model adds
+    its own parameter uncertainty, so the interval gets wider than with a fixed spend."""
+    d, m = bgbb
+    dv = m.dert(0.1, rate_unit="opportunity", interval=True)
+    assert np.allclose(dv["dert"], m.dert(0.1, rate_unit="opportunity"), rtol=1e-12)
+    assert ((dv["lower"] < dv["dert"]) & (dv["dert"] < dv["upper"])).all()
+    fixed = m.clv(30.0, 10, 0.1, rate_unit="opportunity", interval=True)
+    assert np.allclose(fixed[["clv", "lower", "upper"]].to_numpy(), 30.0 * m.dert(0.1, horizon=10,
+                       rate_unit="opportunity", interval=True)[["dert", "lower", "upper"]].to_numpy(), rtol=1e-9)
+    # one row per donor, with a mean gift drawn from the Gamma-Gamma story (p=6, q=4, v=15):
+    # ν ~ Gamma(q, rate v), mean of x gifts ~ Gamma(p·x, rate ν·x)
+    rng = np.random.default_rng(7)
+    donors = d.loc[d.index.repeat(d["weights"])].drop(columns="weights").reset_index(drop=True)
+    x = donors["frequency"].to_numpy()
+    nu = rng.gamma(4.0, 1 / 15.0, len(x))
+    mean_gift = rng.gamma(np.maximum(6.0 * x, 1.0), 1 / (nu * np.maximum(x, 1)))
+    donors["monetary_value"] = np.where(x > 0, mean_gift, 0.0)
+    gg = clv.fit("gammagamma", donors)
+    assert not gg.convergence_.boundary
+    with_gg = m.clv(gg, 10, 0.1, donors, rate_unit="opportunity", interval=True)
+    spend = gg.conditional_expected_spend(donors).to_numpy()
+    dert_donors = m.dert(0.1, donors, horizon=10, rate_unit="opportunity", interval=True)
+    assert np.allclose(with_gg["clv"], spend * dert_donors["dert"], rtol=1e-12)
+    width_gg = np.log(with_gg["upper"] / with_gg["lower"])
+    width_dert = np.log(dert_donors["upper"] / dert_donors["lower"])
+    assert np.all(width_gg > width_dert)

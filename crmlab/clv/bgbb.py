@@ -7,17 +7,27 @@ Inputs: ``frequency`` (x), ``recency`` (t_x, the opportunity of the last purchas
 
     L = B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
         + Σ_{i=0}^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α,β) · B(γ+1, δ+t_x+i)/B(γ,δ)
+
+Time is counted in purchase opportunities, so CLV and DERT discount *per opportunity*: the
+discount rate is passed with ``rate_unit="opportunity"`` (see :meth:`BetaGeoBetaBinom.clv`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, gammaln
-from scipy.special import comb
+from scipy.special import betaln, comb, digamma, gammaln, hyp2f1, logsumexp
 
 from ..errors import ModelError, ParameterError
 from .base import Model, check_columns, interval_frame, numeric, weights_of
+from .predict import _spend
+
+#: ``rate_unit`` that says a discount rate is quoted per purchase opportunity.
+OPPORTUNITY = "opportunity"
+#: calendar length of one opportunity (``attrs["period"]``) -> the ``rate_unit`` letter it equals
+_PERIOD_LETTER = {"day": "D", "week": "W", "month": "M", "year": "Y",
+                  "d": "D", "w": "W", "m": "M", "y": "Y"}
+_SUM_BLOCK = 512  # opportunities summed per block in a finite-horizon DERT
 
 
 def _bl_grad(a, b):
@@ -157,6 +167,146 @@ class BetaGeoBetaBinom(Model):
         return al / (al + be) * de / (ga - 1) * (
             1 - np.exp(gammaln(ga + de) - gammaln(ga + de + t) + gammaln(1 + de + t) - gammaln(1 + de)))
 
+    # -- discounted value (FHS 2010, eq. 14) -----------------------------------------------------
+    def _discount(self, discount_rate, rate_unit) -> float:
+        """The discount rate per purchase opportunity, or a ParameterError saying how to fix it.
+
+        One BG/BB period is one opportunity, so the rate must be quoted per opportunity
+        (``rate_unit="opportunity"``, or the summary's own ``time_unit``). A calendar unit is
+        accepted only when the summary says one opportunity lasts exactly that long
+        (``attrs["period"]``, e.g. ``"year"`` for the donations data, so ``rate_unit="Y"``);
+        any other unit is refused rather than converted by a guessed opportunity length.
+        """
+        own = {OPPORTUNITY, str(self.time_unit_).lower()}
+        period = str(self.data_.attrs.get("period", "")).lower()
+        if rate_unit is None:
+            raise ParameterError(
+                f"{self.name}: discount_rate needs rate_unit={OPPORTUNITY!r}: one BG/BB period is one "
+                "purchase opportunity, so the rate must be quoted per opportunity."
+            )
+        ru = str(rate_unit)
+        letter = _PERIOD_LETTER.get(period)
+        if ru.lower() not in own and not (letter is not None and ru.upper() == letter):
+            said = f"one opportunity is one {period}" if period else \
+                "the summary does not say how long an opportunity lasts (attrs['period'])"
+            raise ParameterError(
+                f"{self.name}: rate_unit={rate_unit!r} does not match the model's period: one BG/BB "
+                f"period is one purchase opportunity and {said}. Convert the rate to one "
+                f"opportunity, (1 + rate) ** (opportunity length / rate period) - 1, and pass "
+                f"rate_unit={OPPORTUNITY!r}."
+            )
+        rate = float(discount_rate)
+        if not np.isfinite(rate) or rate < 0:
+            raise ParameterError(f"discount_rate={discount_rate!r} must be a finite number >= 0 "
+                                 "per opportunity.")
+        return rate
+
+    @staticmethod
+    def _check_horizon(horizon, rate):
+        if horizon is None or (isinstance(horizon, (int, float, np.number)) and np.isinf(horizon)
+                               and horizon > 0):
+            if rate <= 0:
+                raise ParameterError(
+                    "horizon=inf needs discount_rate > 0: undiscounted purchases over an unlimited "
+                    "future need not add up to a finite number; give a finite horizon."
+                )
+            return np.inf
+        try:
+            H = int(horizon)
+        except (TypeError, ValueError, OverflowError):
+            H = None
+        if H is None or H != horizon or H < 1:
+            raise ParameterError(f"horizon={horizon!r} must be a whole number of opportunities >= 1, "
+                                 "or numpy.inf for the whole residual lifetime.")
+        return H
+
+    def _k_dert(self, theta, d, z, horizon):
+        """Discounted expected residual transactions per customer (row of ``d``)."""
+        al, be, ga, de = theta
+        x, n = d["x"], d["n"]
+        ll, _ = self._loglik(theta, d, grad=False)
+        lp = betaln(al + x + 1, be + n - x) - betaln(al, be)  # E[p] part of the posterior
+        nu, inv = np.unique(n, return_inverse=True)  # n takes few values: sum once per value
+        return np.exp(lp + _log_dropout_sum(ga, de, nu, z, horizon)[inv] - ll)
+
+    def dert(self, discount_rate, data=None, *, horizon=np.inf, rate_unit=None, interval=False):
+        """Discounted expected residual transactions (DERT), per customer.
+
+        DERT = Σ_{s=1..H} (E[X(n, n+s)] − E[X(n, n+s−1)]) / (1+d)^s: the expected purchase at
+        each of the next ``horizon`` opportunities, discounted by ``discount_rate`` per
+        opportunity (the first future opportunity is discounted once). With ``horizon=inf``
+        this is eq. 14 of Fader, Hardie & Shang (2010)::
+
+            DERT = B(α+x+1, β+n−x)/B(α,β) · B(γ, δ+n+1)/(B(γ,δ)(1+d))
+                   · 2F1(1, δ+n+1; γ+δ+n+1; 1/(1+d)) / L(α,β,γ,δ | x, t_x, n)
+
+        Parameters
+        ----------
+        discount_rate : float
+            Discount rate per purchase opportunity (>= 0; > 0 for an infinite horizon).
+        data : DataFrame, optional
+            ``frequency``, ``recency``, ``n_periods``; default: the data the model was fitted on.
+        horizon : int or numpy.inf
+            Number of future opportunities; ``inf`` (default) is the whole residual lifetime.
+        rate_unit : {'opportunity'}
+            Required; see :meth:`clv` for the calendar unit accepted when the summary declares
+            the length of one opportunity.
+        interval : bool
+            Also return a 95% delta-method interval (columns ``lower``, ``upper``).
+        """
+        self._check_fitted()
+        rate = self._discount(discount_rate, rate_unit)
+        H = self._check_horizon(horizon, rate)
+        idx, d = self._pred(data)
+        z = 1.0 / (1.0 + rate)
+        if not interval:
+            return pd.Series(self._k_dert(self._theta, d, z, H), index=idx, name="dert")
+        f = lambda th, _, sl: self._k_dert(th, _rows(d, sl), z, H)  # noqa: E731
+        return interval_frame(*self._delta_interval(f, len(d["x"])), idx, "dert")
+
+    def clv(self, spend_model, horizon, discount_rate, data=None, *, rate_unit=None, interval=False):
+        """Discounted expected value of each customer's future purchases: spend × DERT.
+
+        The same call as the continuous-time models' ``clv``, with time in purchase
+        opportunities: ``horizon`` counts future opportunities (``numpy.inf`` for the residual
+        lifetime, eq. 14 of Fader, Hardie & Shang 2010) and ``discount_rate`` is quoted per
+        opportunity, which ``rate_unit="opportunity"`` says explicitly. A calendar
+        ``rate_unit`` ('D', 'W', 'M', 'Y') is accepted only when it equals the length of one
+        opportunity declared in the summary's ``attrs["period"]`` (the donations data:
+        ``"year"``, so ``rate_unit="Y"``); a mismatched unit raises ParameterError.
+
+        Parameters
+        ----------
+        spend_model : GammaGamma or float or Series
+            A fitted :class:`GammaGamma` (``data`` then needs ``monetary_value``), or a value per
+            purchase (a number, or a Series indexed like ``data``).
+        horizon : int or numpy.inf
+            Number of future purchase opportunities.
+        discount_rate : float
+            Discount rate per opportunity.
+        data : DataFrame, optional
+            ``frequency``, ``recency``, ``n_periods``; default: the data the model was fitted on.
+        rate_unit : {'opportunity'}
+            Required (see above).
+        interval : bool
+            Also return a 95% delta-method interval from both models' parameter covariances.
+        """
+        self._check_fitted()
+        rate = self._discount(discount_rate, rate_unit)
+        H = self._check_horizon(horizon, rate)
+        idx, d = self._pred(data)
+        frame = self.data_ if data is None else data
+        spend_fn, extra = _spend(spend_model, frame, len(d["x"]))
+        z = 1.0 / (1.0 + rate)
+
+        def f(th, th_spend, sl):
+            return self._k_dert(th, _rows(d, sl), z, H) * spend_fn(th_spend, sl)
+
+        if not interval:
+            return pd.Series(f(self._theta, extra[0] if extra else None, slice(None)), index=idx,
+                             name="clv")
+        return interval_frame(*self._delta_interval(f, len(d["x"]), extra=extra), idx, "clv")
+
     def pmf(self, n, t):
         """P(X(t) = n) for a new customer over ``t`` opportunities (eq. 7 of FHS 2010)."""
         self._check_fitted()
@@ -172,6 +322,37 @@ class BetaGeoBetaBinom(Model):
                                             + betaln(ga + 1, de + i) - betaln(ga, de)))
             out.append(v)
         return np.array(out) if np.ndim(n) else out[0]
+
+
+def _log_dropout_sum(gamma, delta, n, z, horizon):
+    """log Σ_{s=1..H} z^s · B(γ, δ+n+s)/B(γ, δ), for each n (an array).
+
+    B(γ, δ+n+s)/B(γ, δ) is the prior-weighted chance of surviving opportunities 1..n+s, so after
+    dividing by the likelihood this sums the discounted chances of being alive at n+1, ..., n+H.
+    A finite H is summed term by term (in blocks, log space); H = ∞ is the closed form of
+    Fader, Hardie & Shang (2010, eq. 14), which needs z < 1::
+
+        B(γ, δ+n+1)/B(γ, δ) · z · 2F1(1, δ+n+1; γ+δ+n+1; z)
+    """
+    n = np.asarray(n, float)
+    base = -betaln(gamma, delta)
+    if np.isinf(horizon):
+        f = hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, z)
+        if not np.all(np.isfinite(f) & (f > 0)):
+            raise ModelError(
+                "BG/BB: the hypergeometric series of the infinite-horizon DERT did not evaluate "
+                f"(discount factor {z:.6g}); use a finite horizon instead."
+            )
+        return betaln(gamma, delta + n + 1) + base + np.log(z) + np.log(f)
+    out = np.full(n.shape, -np.inf)
+    if z == 0:
+        return out
+    lz = np.log(z)
+    for start in range(1, int(horizon) + 1, _SUM_BLOCK):
+        s = np.arange(start, min(int(horizon), start + _SUM_BLOCK - 1) + 1, dtype=float)
+        terms = s[None, :] * lz + betaln(gamma, delta + n[:, None] + s[None, :])
+        out = np.logaddexp(out, logsumexp(terms, axis=1))
+    return out + base
 
 
 def _rows(d, sl):
