@@ -88,3 +88,21 @@ def test_pandas_frame_on_a_spark_engine_and_rfm(spark_con, spark_table, log):
         spark_rfm = crmlab.rfm_table(spark_table, analysis_date="2020-01-15", monetary="mean")
         duck_rfm = crmlab.rfm_table(log, analysis_date="2020-01-15", monetary="mean")
     pd.testing.assert_frame_equal(spark_rfm, duck_rfm, check_exact=False, rtol=1e-12)
+
+
+def test_spark_sums_do_not_depend_on_partitioning(spark, spark_con, log):
+    """Float sums would follow the partition order; exact decimal sums do not."""
+    kw = dict(observation_end="2020-03-31", calibration_end="2019-12-31", time_unit="W")
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for parts, seed in [(1, 0), (4, 1), (3, 2)]:
+            shuffled = log.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+            name = f"crmlab_tx_{parts}"
+            spark.createDataFrame(shuffled).repartition(parts).createOrReplaceTempView(name)
+            table = spark_con.table(name)
+            results.append((crmlab.summarise(table, **kw),
+                            crmlab.rfm_table(table, analysis_date="2020-01-15", monetary="mean")))
+    for summary, rfm in results[1:]:
+        pd.testing.assert_frame_equal(summary, results[0][0], check_exact=True)
+        pd.testing.assert_frame_equal(rfm, results[0][1], check_exact=True)
