@@ -597,6 +597,27 @@ def retention_uplift(margin, retention, discount, delta: float = 0.05,
                         index=pd.Index(["base", "improved"], name="scenario"))
 
 
+def margin_per_year(summary: pd.DataFrame, gross_margin: float) -> float:
+    """Average yearly gross margin per customer: the input of the retention-economics exercise.
+
+    ``gross_margin`` × mean ``total_amount`` of a :func:`crmlab.summarise` frame, spread over
+    the years from the first purchase in the data to ``attrs["observation_end"]``.
+    """
+    if not isinstance(summary, pd.DataFrame) or not {"total_amount", "first_purchase"} <= set(summary):
+        raise ParameterError("margin_per_year needs a crmlab.summarise frame with total_amount and "
+                             "first_purchase (the log must have amounts).")
+    end = summary.attrs.get("observation_end")
+    if end is None:
+        raise ParameterError("margin_per_year: the summary has no attrs['observation_end']; build "
+                             "it with crmlab.summarise.")
+    if not 0 <= float(gross_margin) <= 1:
+        raise ParameterError(f"gross_margin={gross_margin!r} must be a share in [0, 1].")
+    days = (pd.Timestamp(end) - pd.to_datetime(summary["first_purchase"]).min().normalize()).days
+    if days <= 0:
+        raise DataError("margin_per_year: the data span less than a day before observation_end.")
+    return float(gross_margin) * float(summary["total_amount"].mean()) / (days / 365.25)
+
+
 CLV_COMPONENTS = ("first_purchase", "repeat_purchase", "cross_selling", "service_cost_saving",
                   "referral", "loyalty_value")
 
@@ -1334,6 +1355,8 @@ def plot_pyramid(result: Pyramid, lang: str = "zh"):
         ax.text(0, yi, f"{i18n.t(key, lang)}  {row['share_customers']:.0%} / "
                        f"{row['share_revenue']:.0%}", ha="center", va="center")
     ax.set_yticks([])
+    ax.set_xticks([])  # centred bars: the width, not the position, is the revenue share
+    ax.grid(False)
     ax.set_xlabel(i18n.t("col.share_revenue", lang))
     return fig
 
