@@ -8,6 +8,8 @@ time_unit="D", with amounts) with
 * ``duckdb-sql``: one hand-written DuckDB SQL query computing the same columns, on DuckDB's
   defaults (memory up to 80% of RAM), and ``duckdb-sql-capped``: the same query under the
   memory cap crmlab gives its own DuckDB (so the two differ only by crmlab's own overhead);
+  ``duckdb-sql-exact``: the same query summing ``CAST(amount AS DECIMAL(38, 9))`` as crmlab
+  does for reproducible sums, on DuckDB's defaults (so that pair measures what exact sums cost);
 * ``lifetimes``: ``pd.read_parquet`` + ``summary_data_from_transaction_data(freq="D")``.
 
 Each contender runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own. A check
@@ -76,6 +78,13 @@ SELECT customer_id,
 FROM per GROUP BY customer_id ORDER BY customer_id
 """
 
+# The hand query with crmlab's exact, order-independent sums (DECIMAL(38, 9), float64 at the end).
+HAND_SQL_EXACT = (HAND_SQL
+                  .replace("sum(amount) AS value", "sum(CAST(amount AS DECIMAL(38, 9))) AS value")
+                  .replace("THEN (sum(value) - arg_min(value, day)) / (count(*) - 1)",
+                           "THEN CAST(sum(value) - arg_min(value, day) AS DOUBLE) / (count(*) - 1)")
+                  .replace("sum(value) AS total_amount", "CAST(sum(value) AS DOUBLE) AS total_amount"))
+
 
 def _cpu() -> float:
     """CPU seconds (user + system) of this process: steadier than wall time on a shared VM."""
@@ -97,7 +106,7 @@ def run_contender(name: str, path: str) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = crmlab.summarise(path, observation_end=END)
-    elif name in ("duckdb-sql", "duckdb-sql-capped"):
+    elif name in ("duckdb-sql", "duckdb-sql-capped", "duckdb-sql-exact"):
         import duckdb
 
         con = duckdb.connect()
@@ -106,7 +115,8 @@ def run_contender(name: str, path: str) -> dict:
 
             rows = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
             con.execute(f"SET memory_limit='{int(DUCKDB_BASE_MB + rows * DUCKDB_BYTES_PER_ROW / 2**20)}MB'")
-        out = con.sql(HAND_SQL.format(path=path, end=END)).df().set_index("customer_id")
+        sql = HAND_SQL_EXACT if name == "duckdb-sql-exact" else HAND_SQL
+        out = con.sql(sql.format(path=path, end=END)).df().set_index("customer_id")
     elif name == "lifetimes":
         from lifetimes.utils import summary_data_from_transaction_data
 
@@ -161,7 +171,7 @@ def main() -> None:
     generate(path, args.rows, args.customers)
     print(f"{args.rows:,} transactions, {args.customers:,} customers ({path.stat().st_size / 2**20:.0f} MB Parquet)")
     # Interleaved runs, best of each: the machine is shared, so noise hits both alike.
-    runs = {"crmlab": [], "duckdb-sql": [], "duckdb-sql-capped": []}
+    runs = {"crmlab": [], "duckdb-sql": [], "duckdb-sql-capped": [], "duckdb-sql-exact": []}
     for _ in range(args.repeat):
         for name in runs:
             runs[name].append(in_subprocess(name, path))
@@ -183,6 +193,12 @@ def main() -> None:
         if "error" not in dc:
             print(f"crmlab / duckdb-sql with crmlab's memory cap: {c['seconds'] / dc['seconds']:.2f}x "
                   f"wall, {c['cpu_seconds'] / dc['cpu_seconds']:.2f}x CPU")
+        de = best["duckdb-sql-exact"]
+        if "error" not in de:
+            print(f"hand query with exact decimal sums / with float sums: "
+                  f"{de['seconds'] / d['seconds']:.2f}x wall, "
+                  f"{de['cpu_seconds'] / d['cpu_seconds']:.2f}x CPU, "
+                  f"peak RSS {de['peak_rss_mb']:.0f} vs {d['peak_rss_mb']:.0f} MB")
     lt = best.get("lifetimes")
     if lt and "error" not in lt and "error" not in c:
         print(f"lifetimes / crmlab time: {lt['seconds'] / c['seconds']:.1f}x wall, "

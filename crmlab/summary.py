@@ -34,14 +34,19 @@ Exact, reproducible sums
 Floating-point addition is not associative, and a parallel engine (DuckDB's threads, Spark's
 partitions) adds a customer's amounts in whatever order its hash aggregation sees them, so a
 float sum can differ in the last bits between two runs on the same log. crmlab therefore sums
-amounts as exact decimals: every amount is rounded once to ``AMOUNT_SCALE`` = 12 decimal places
-(``DECIMAL(38, 12)``, totals up to 10^26), all sums and differences of sums are exact integer
-arithmetic whatever the order, and each result is converted to float64 once, at the end. The
-rounding is exact for currency: an amount with up to 12 decimals (cents, mills, ...) below
-4,500 is recovered digit for digit from its float64, and any other amount moves by at most
-5e-13 (less than float64's own spacing above 4,500). ``summarise``, ``rfm_table`` and hence
-``compress`` are therefore bit-for-bit identical between runs, thread counts and partitionings
-of one engine. Amounts must be finite and below ``AMOUNT_LIMIT`` = 10^20 in magnitude.
+amounts as exact decimals: every amount is rounded once to ``AMOUNT_SCALE`` = 9 decimal places
+(``DECIMAL(38, 9)``, totals up to 10^29), all sums and differences of sums are exact integer
+arithmetic whatever the order, and each result is converted to float64 once, at the end.
+
+The rule for the scale: the rounding must be exact for currency and negligible for anything
+else. An amount with up to 9 decimals (cents, mills, ...) below 2^22 = 4,194,304 is recovered
+digit for digit from its float64 (checked on DuckDB; Spark rounds the shortest decimal form of
+the float, exact at any size), so the sums of such amounts are the exact sums, and a total below
+2^53 / 10^9 ~ 9 million comes back as the float64 nearest to it. Any other amount (larger, or
+with more decimals, e.g. simulated spend) moves by at most 5e-10, well inside the 1e-9 agreement
+with lifetimes. ``summarise``, ``rfm_table`` and hence ``compress`` are therefore bit-for-bit
+identical between runs, thread counts and partitionings of one engine. Amounts must be finite
+and below ``AMOUNT_LIMIT`` = 10^20 in magnitude.
 """
 
 from __future__ import annotations
@@ -71,9 +76,9 @@ _TZ_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)
 _SECONDS_PER_DAY = 86400
 
 #: Decimal places to which amounts are rounded before they are summed exactly (module docstring).
-AMOUNT_SCALE = 12
-#: Largest amount magnitude accepted: DECIMAL(38, 12) holds 26 integer digits, which leaves
-#: room for a million transactions of the largest amount in one sum.
+AMOUNT_SCALE = 9
+#: Largest amount magnitude accepted: DECIMAL(38, 9) holds 29 integer digits, which leaves
+#: room for a billion transactions of the largest amount in one sum.
 AMOUNT_LIMIT = 1e20
 
 
@@ -572,7 +577,7 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     timestamp, whereas lifetimes keeps those that fall in the same period as
     ``observation_end``; lifetimes' ``freq="M"`` fails on pandas 3, crmlab's works.
 
-    Amounts are summed exactly as decimals (12 decimal places) and converted to float64 at the
+    Amounts are summed exactly as decimals (9 decimal places) and converted to float64 at the
     end, so the result is bit-for-bit the same in every run, whatever the number of threads or
     partitions (see the module docstring); it differs from lifetimes' float sums by rounding
     only (~1e-16 relative).

@@ -368,18 +368,30 @@ def test_rfm_table_is_bit_identical_between_parallel_runs(big_log, monetary):
 
 
 def test_sums_of_cents_are_exact(big_log):
-    """total_amount is the float nearest the exact sum of the amounts in cents (within one
-    unit in the last place: DuckDB converts sums above 2**53 / 10**12 ~ 9,007 with two
-    roundings), and monetary_value agrees with lifetimes' float mean to 1e-9."""
+    """total_amount is the float nearest the exact sum of the amounts in cents (all totals
+    here are far below 2**53 / 10**9, where DuckDB's decimal-to-float conversion is exact
+    up to one rounding), and monetary_value agrees with lifetimes' float mean to 1e-9."""
     obs_end = pd.Timestamp("2020-12-31")
     ours = quiet_summarise(big_log, observation_end=obs_end)
     cents = (big_log["amount"] * 100).round().astype("int64")
     exact = cents.groupby(big_log["customer_id"]).sum().loc[ours.index]
-    np.testing.assert_array_max_ulp(ours["total_amount"].to_numpy(), exact.to_numpy() / 100,
-                                    maxulp=1)
+    np.testing.assert_array_equal(ours["total_amount"].to_numpy(), exact.to_numpy() / 100)
     ref = summary_data_from_transaction_data(big_log, "customer_id", "date", "amount",
                                              observation_period_end=obs_end, freq="D")
     assert_same(ours, ref, LIFETIMES_COLS)
+
+
+def test_amounts_with_many_decimals_still_match_lifetimes(log):
+    """Rounding to 9 decimals before the exact sums moves a simulated (non-currency) amount by
+    at most 5e-10: the lifetimes parity of 1e-9 holds, holdout columns included."""
+    cal_end, obs_end = pd.Timestamp("2019-12-31"), pd.Timestamp("2020-06-30")
+    odd = log.assign(amount=log["amount"] * np.pi / 7.0)
+    assert (odd["amount"] != odd["amount"].round(9)).mean() > 0.9
+    ours = quiet_summarise(odd, observation_end=obs_end)
+    assert_same(ours, lifetimes_reference(odd, obs_end, "D"), LIFETIMES_COLS)
+    ours = quiet_summarise(odd, observation_end=obs_end, calibration_end=cal_end)
+    assert_same(ours, lifetimes_cal_holdout(odd, cal_end, obs_end, "D"),
+                LIFETIMES_COLS + ["monetary_value_holdout"])
 
 
 def test_unusable_amounts_are_refused(log):
