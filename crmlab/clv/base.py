@@ -17,6 +17,7 @@ from scipy import optimize
 
 from .. import i18n
 from ..errors import ModelError, ParameterError
+from ..checks import finite_column
 from ..units import rate_per_period, time_unit_of
 
 i18n.register(
@@ -93,17 +94,7 @@ def check_columns(data: pd.DataFrame, columns, model: str) -> None:
 
 def numeric(data: pd.DataFrame, col: str, model: str) -> np.ndarray:
     """A column as float64, raising ModelError on non-numeric or missing values."""
-    try:
-        values = pd.to_numeric(data[col], errors="raise").to_numpy(dtype="float64")
-    except (TypeError, ValueError):
-        raise ModelError(f"{model}: column {col!r} must be numeric.") from None
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise ModelError(
-            f"{model}: column {col!r} has {int(bad.sum())} missing or infinite value(s); "
-            "drop or fill those customers before fitting."
-        )
-    return values
+    return finite_column(data, col, who=model, error=ModelError)
 
 
 def weights_of(data: pd.DataFrame, model: str) -> np.ndarray:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ..checks import finite_column
 from ..errors import DataError, ParameterError
 
 # Cells (resamples x customers) drawn per chunk. Small blocks stay in cache: on the 2-core VM
@@ -39,22 +40,7 @@ def need_columns(frame: pd.DataFrame, columns: Iterable[str], name: str = "frame
 def numeric_column(frame: pd.DataFrame, column: str, *, name: str = "frame") -> np.ndarray:
     """The column as float64; raises DataError naming the column if it is not numeric or has NaN."""
     need_columns(frame, [column], name)
-    s = frame[column]
-    if s.dtype == bool:
-        s = s.astype(float)
-    try:
-        values = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"column {column!r} must be numeric; found values such as {s.iloc[0]!r}."
-        ) from None
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise DataError(
-            f"column {column!r} has {int(bad.sum())} missing or infinite value(s); "
-            "drop or fill them first."
-        )
-    return values
+    return finite_column(frame, column, who=name)
 
 
 def binary_column(frame: pd.DataFrame, column: str, *, role: str) -> np.ndarray:

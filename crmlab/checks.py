@@ -1,0 +1,33 @@
+"""Input checks shared by the analysis modules, so every module words the same mistake the same way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import CrmlabError, DataError
+
+
+def finite_column(frame: pd.DataFrame, column: str, *, who: str,
+                  error: type[CrmlabError] = DataError) -> np.ndarray:
+    """``frame[column]`` as float64, or ``error`` naming ``who`` and the column.
+
+    Booleans count as 0/1. Non-numeric, missing and infinite values are refused: the caller
+    decides (with ``error``) whether that is a data problem or a model problem.
+    """
+    s = frame[column]
+    if s.dtype == bool:
+        s = s.astype("float64")
+    try:
+        values = pd.to_numeric(s, errors="raise").to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        example = s[pd.to_numeric(s, errors="coerce").isna() & s.notna()]
+        shown = f"; found values such as {example.iloc[0]!r}" if len(example) else ""
+        raise error(f"{who}: column {column!r} must be numeric{shown}.") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise error(
+            f"{who}: column {column!r} has {int(bad.sum())} missing or infinite value(s); "
+            "drop or fill those rows first."
+        )
+    return values
