@@ -357,3 +357,39 @@ def test_bgbb_clv_delta_method_intervals(bgbb):
     width_gg = np.log(with_gg["upper"] / with_gg["lower"])
     width_dert = np.log(dert_donors["upper"] / dert_donors["lower"])
     assert np.all(width_gg > width_dert)
+
+
+def test_bgbb_dert_many_opportunities(bgbb):
+    """Weekly opportunities over ten years (n = 520) at a weekly rate near 10% a year: the
+    closed form's 2F1(1, δ+n+1; γ+δ+n+1; z) has large parameters and z close to 1, where
+    scipy's series is not usable (crmlab then evaluates Euler's integral). Checked against the
+    finite-horizon sum, which for 1.0018^-25000 ~ 3e-20 has no visible tail left."""
+    from scipy.special import hyp2f1
+
+    from crmlab.clv.bgbb import _hyp2f1_euler
+
+    _, m = bgbb
+    weekly = pd.DataFrame({"frequency": [0, 3, 40, 260, 519], "recency": [0, 500, 300, 520, 520],
+                           "n_periods": [520, 520, 520, 520, 520]})
+    rate = 1.10 ** (7 / 365.25) - 1
+    closed = m.dert(rate, weekly, rate_unit="opportunity")
+    assert np.all(np.isfinite(closed)) and np.all(closed > 0)
+    long_sum = m.dert(rate, weekly, horizon=25_000, rate_unit="opportunity")
+    assert np.allclose(closed, long_sum, rtol=1e-9, atol=0)
+    # Euler's integral equals scipy's 2F1 where the series is well within scipy's range
+    for b, g, z in [(3.8, 0.66, 0.9), (9.0, 2.5, 0.5), (1.5, 0.1, 0.99), (40.0, 3.0, 0.8)]:
+        assert _hyp2f1_euler(g, b, z) == pytest.approx(hyp2f1(1, b, b + g, z), rel=1e-10)
+
+
+def test_equity_sensitivity_sums_clv_per_rate_and_horizon(models, cdnow):
+    from crmlab.clv.validation import equity_sensitivity
+
+    _, s = cdnow
+    (ms, gg), sub = models, s.iloc[:400]
+    bg = ms["bgnbd"]
+    grid = equity_sensitivity(bg, gg, sub, horizons=[26, 52], discount_rates=[0.0, 0.1], rate_unit="Y")
+    assert grid.index.tolist() == [0.0, 0.1] and grid.columns.tolist() == [26, 52]
+    assert grid.loc[0.1, 52] == pytest.approx(float(bg.clv(gg, 52, 0.1, data=sub, rate_unit="Y").sum()), rel=1e-12)
+    assert (grid[52] > grid[26]).all() and (grid.loc[0.0] > grid.loc[0.1]).all()  # longer / undiscounted is worth more
+    with pytest.raises(crmlab.errors.ParameterError, match="at least one"):
+        equity_sensitivity(bg, gg, sub, horizons=[], discount_rates=[0.1])

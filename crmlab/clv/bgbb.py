@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, comb, digamma, gammaln, hyp2f1, logsumexp
+from scipy.special import betaln, comb, digamma, gammaln, hyp2f1, logsumexp, xlogy
 
 from ..errors import ModelError, ParameterError
-from .base import Model, check_columns, interval_frame, numeric, weights_of
+from .base import Model, check_columns, interval_frame, numeric, unique_rows, weights_of
 from .predict import _spend
 
 #: ``rate_unit`` that says a discount rate is quoted per purchase opportunity.
@@ -72,9 +72,11 @@ class BetaGeoBetaBinom(Model):
         w = weights_of(data, self.name)
         if not ((x > 0) & (w > 0)).any():
             raise ModelError(f"{self.name}: no customer has a purchase (all frequency 0); nothing to fit.")
-        J = int((n - tx).max())
-        j = np.arange(J)
-        return {"x": x, "tx": tx, "n": n, "w": w, "j": j, "mask": j[None, :] < (n - tx)[:, None]}
+        # the likelihood runs on the distinct (x, t_x, n) patterns with summed weights, so the cost
+        # does not grow with the number of customers; "inv" maps each row back for predictions
+        d = _patterns(x, tx, n)
+        d["w"] = np.bincount(d["inv"], weights=w, minlength=len(d["x"]))
+        return d
 
     def _starts(self, d):
         return [np.log([1.0, 1.0, 1.0, 1.0]), np.log([0.5, 2.0, 0.5, 2.0]), np.log([2.0, 1.0, 1.0, 3.0])]
@@ -115,13 +117,23 @@ class BetaGeoBetaBinom(Model):
 
     # -- predictions (t and n in purchase opportunities) ---------------------------------------
     def _pred(self, data):
+        """Row index, the distinct (x, t_x, n) patterns and the row -> pattern map."""
         self._check_fitted()
         if data is None:
-            return self.data_.index, self._d
+            return self.data_.index, self._d, self._d["inv"]
         x, tx, n = self._arrays(data)
-        J = int((n - tx).max()) if len(n) else 0
-        j = np.arange(J)
-        return data.index, {"x": x, "tx": tx, "n": n, "j": j, "mask": j[None, :] < (n - tx)[:, None]}
+        d = _patterns(x, tx, n)
+        return data.index, d, d["inv"]
+
+    def _per_customer(self, kernel, data, name, interval, transform="log"):
+        """``kernel(theta, patterns)`` per row of ``data``, evaluated once per distinct pattern
+        (with a delta-method interval on the patterns when asked)."""
+        idx, d, inv = self._pred(data)
+        if not interval:
+            return pd.Series(kernel(self._theta, d)[inv], index=idx, name=name)
+        est, lo, hi = self._delta_interval(lambda th, _, sl: kernel(th, d)[sl], len(d["x"]),
+                                           transform=transform)
+        return interval_frame(est[inv], lo[inv], hi[inv], idx, name)
 
     def _k_p_alive(self, theta, d):
         al, be, ga, de = theta
@@ -142,22 +154,14 @@ class BetaGeoBetaBinom(Model):
 
     def p_alive(self, data=None, *, interval=False):
         """P(alive) after the last of the ``n_periods`` opportunities, per customer."""
-        idx, d = self._pred(data)
-        if not interval:
-            return pd.Series(self._k_p_alive(self._theta, d), index=idx, name="p_alive")
-        n = len(d["x"])
-        f = lambda th, _, sl: self._k_p_alive(th, _rows(d, sl))  # noqa: E731
-        return interval_frame(*self._delta_interval(f, n, transform="logit"), idx, "p_alive")
+        return self._per_customer(self._k_p_alive, data, "p_alive", interval, transform="logit")
 
     def conditional_expected_purchases(self, t, data=None, *, interval=False):
         """Expected purchases in the next ``t`` opportunities (eq. 13 of FHS 2010)."""
         if t < 0 or t != int(t):
             raise ParameterError(f"t={t!r} must be a whole number of future opportunities.")
-        idx, d = self._pred(data)
-        if not interval:
-            return pd.Series(self._k_cond(self._theta, t, d), index=idx, name="expected_purchases")
-        f = lambda th, _, sl: self._k_cond(th, t, _rows(d, sl))  # noqa: E731
-        return interval_frame(*self._delta_interval(f, len(d["x"])), idx, "expected_purchases")
+        return self._per_customer(lambda th, d: self._k_cond(th, t, d), data, "expected_purchases",
+                                  interval)
 
     def expected_purchases(self, t):
         """E[X(t)]: expected purchases in the first ``t`` opportunities of a new customer."""
@@ -257,12 +261,8 @@ class BetaGeoBetaBinom(Model):
         self._check_fitted()
         rate = self._discount(discount_rate, rate_unit)
         H = self._check_horizon(horizon, rate)
-        idx, d = self._pred(data)
         z = 1.0 / (1.0 + rate)
-        if not interval:
-            return pd.Series(self._k_dert(self._theta, d, z, H), index=idx, name="dert")
-        f = lambda th, _, sl: self._k_dert(th, _rows(d, sl), z, H)  # noqa: E731
-        return interval_frame(*self._delta_interval(f, len(d["x"])), idx, "dert")
+        return self._per_customer(lambda th, d: self._k_dert(th, d, z, H), data, "dert", interval)
 
     def clv(self, spend_model, horizon, discount_rate, data=None, *, rate_unit=None, interval=False):
         """Discounted expected value of each customer's future purchases: spend × DERT.
@@ -294,18 +294,22 @@ class BetaGeoBetaBinom(Model):
         self._check_fitted()
         rate = self._discount(discount_rate, rate_unit)
         H = self._check_horizon(horizon, rate)
-        idx, d = self._pred(data)
+        idx, d, inv = self._pred(data)
         frame = self.data_ if data is None else data
-        spend_fn, extra = _spend(spend_model, frame, len(d["x"]))
+        spend_fn, extra = _spend(spend_model, frame, len(inv))
         z = 1.0 / (1.0 + rate)
+        memo = {}  # DERT per pattern for each parameter vector the delta method tries
 
         def f(th, th_spend, sl):
-            return self._k_dert(th, _rows(d, sl), z, H) * spend_fn(th_spend, sl)
+            key = th.tobytes()
+            if key not in memo:
+                memo[key] = self._k_dert(th, d, z, H)
+            return memo[key][inv[sl]] * spend_fn(th_spend, sl)
 
         if not interval:
             return pd.Series(f(self._theta, extra[0] if extra else None, slice(None)), index=idx,
                              name="clv")
-        return interval_frame(*self._delta_interval(f, len(d["x"]), extra=extra), idx, "clv")
+        return interval_frame(*self._delta_interval(f, len(inv), extra=extra), idx, "clv")
 
     def pmf(self, n, t):
         """P(X(t) = n) for a new customer over ``t`` opportunities (eq. 7 of FHS 2010)."""
@@ -333,17 +337,20 @@ def _log_dropout_sum(gamma, delta, n, z, horizon):
     Fader, Hardie & Shang (2010, eq. 14), which needs z < 1::
 
         B(γ, δ+n+1)/B(γ, δ) · z · 2F1(1, δ+n+1; γ+δ+n+1; z)
+
+    2F1 comes from scipy where it is valid, else from Euler's integral (:func:`_hyp2f1_euler`).
     """
     n = np.asarray(n, float)
     base = -betaln(gamma, delta)
     if np.isinf(horizon):
-        f = hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, z)
-        if not np.all(np.isfinite(f) & (f > 0)):
-            raise ModelError(
-                "BG/BB: the hypergeometric series of the infinite-horizon DERT did not evaluate "
-                f"(discount factor {z:.6g}); use a finite horizon instead."
-            )
-        return betaln(gamma, delta + n + 1) + base + np.log(z) + np.log(f)
+        with np.errstate(all="ignore"):
+            f = np.atleast_1d(hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, z)).astype(float)
+        # every term of the series lies in (0, z^k], so 1 <= 2F1 <= 1/(1-z); scipy returns nan
+        # (or worse) for large δ+n with z near 1, e.g. hundreds of weekly opportunities
+        bad = ~(np.isfinite(f) & (f >= 1.0) & (f <= (1 + 1e-9) / (1 - z)))
+        for i in np.flatnonzero(bad):
+            f[i] = _hyp2f1_euler(gamma, delta + n.flat[i] + 1, z)
+        return betaln(gamma, delta + n + 1) + base + np.log(z) + np.log(f.reshape(n.shape))
     out = np.full(n.shape, -np.inf)
     if z == 0:
         return out
@@ -355,5 +362,47 @@ def _log_dropout_sum(gamma, delta, n, z, horizon):
     return out + base
 
 
-def _rows(d, sl):
-    return {"x": d["x"][sl], "tx": d["tx"][sl], "n": d["n"][sl], "j": d["j"], "mask": d["mask"][sl]}
+def _hyp2f1_euler(gamma, b, z):
+    """2F1(1, b; b+γ; z) for 0 < z < 1 from Euler's integral, by adaptive quadrature.
+
+    2F1(1, b; b+γ; z) = E[1/(1 − z·t)] with t ~ Beta(b, γ); with θ = 1 − t and r = 1/z − 1::
+
+        = ∫ θ^(γ−1) (1−θ)^(b−1) / (θ + r) dθ / (z · B(γ, b))
+
+    The Beta(γ, b) mass sits within a few (γ + 40)/(γ + b) of θ = 0, where the quadrature is
+    split; an integrable θ^(γ−1) singularity (γ < 1) goes into the weight.
+    """
+    from scipy import integrate
+
+    r = 1.0 / z - 1.0
+    m = b - 1.0
+    hi = min(1.0, (gamma + 40.0 + 10.0 * np.sqrt(gamma)) / (gamma + b))
+    opts = dict(epsabs=0.0, epsrel=1e-12, limit=200)
+    if gamma < 1:
+        lscale = 0.0  # the integrand is at most 1/r there
+
+        def body(th):
+            return np.exp(m * np.log1p(-th) - lscale) / (th + r)
+
+        v, _ = integrate.quad(body, 0.0, hi, weight="alg", wvar=(gamma - 1.0, 0.0), **opts)
+        full = lambda th: body(th) * th ** (gamma - 1.0)  # noqa: E731
+    else:
+        mode = (gamma - 1.0) / (gamma - 1.0 + m) if gamma - 1.0 + m > 0 else 0.0
+        lscale = (gamma - 1.0) * np.log(mode) + m * np.log1p(-mode) if 0 < mode < 1 else 0.0
+
+        def full(th):
+            return np.exp(xlogy(gamma - 1.0, th) + m * np.log1p(-th) - lscale) / (th + r)
+
+        pts = [p for p in (mode,) if 0 < p < hi]
+        v, _ = integrate.quad(full, 0.0, hi, points=pts or None, **opts)
+    if hi < 1.0:
+        v += integrate.quad(full, hi, 1.0, **opts)[0]
+    return float(np.exp(np.log(v) + lscale - np.log(z) - betaln(gamma, b)))
+
+
+def _patterns(x, tx, n):
+    """The distinct (x, t_x, n) rows as likelihood data, with ``inv`` mapping rows to them."""
+    (xu, txu, nu), inv = unique_rows(x, tx, n)
+    J = int((nu - txu).max()) if len(nu) else 0
+    j = np.arange(J)
+    return {"x": xu, "tx": txu, "n": nu, "j": j, "mask": j[None, :] < (nu - txu)[:, None], "inv": inv}
