@@ -54,3 +54,20 @@ def test_all_figures(fitted, lang):
     # the P(alive) heatmap shows probabilities
     assert "P(alive)" in _texts(plots.plot_p_alive_matrix(bg, T=39, lang="en"))
     plt.close("all")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sbg_projection_plot(lang):
+    """Fader & Hardie (2007) 'regular' cohort: fit years 0-7, plot the projection to year 12."""
+    cohorts = crmlab.datasets.load_retention_cohorts()
+    sbg = clv.fit("sbg", cohorts["regular"].loc[:7], n_customers=1000)
+    proj = sbg.project(12).join((cohorts["regular"] / 100).rename("actual"))
+    fig = plots.plot_sbg_projection(proj, fit_periods=7, lang=lang)
+    ax = fig.axes[0]
+    assert fig.crmlab_key == "clv-sbg"
+    assert len(ax.lines) == 3  # projection, actual, end of fitting
+    assert list(ax.lines[0].get_ydata()) == pytest.approx(list(proj["survival"]))
+    assert ax.get_ylabel() == {"zh": "存活比例", "en": "Share surviving"}[lang]
+    plt.close(fig)
+    with pytest.raises(crmlab.errors.ParameterError, match="survival"):
+        plots.plot_sbg_projection(proj[["actual"]], lang=lang)

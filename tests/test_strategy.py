@@ -418,3 +418,18 @@ def test_transitions_between_labelled_segments():
     assert P.attrs["counts"].sum() == 3
     assert P.loc["重要价值客户", "一般保持客户"] == 1.0
     assert P.loc["一般保持客户"].tolist() == [0.5, 0.5]
+
+
+def test_case_inputs_builds_margin_lost_and_score():
+    from crmlab.strategy.case import case_inputs, composite_score
+
+    d = pd.DataFrame({"sales_value": [100.0, 200.0, 50.0], "sales_volume": [1, 3, 2],
+                      "receivables": [0.0, 10.0, 5.0], "purchase_cycle": [30, 20, 60],
+                      "days_since_last_order": [10, 200, 121]})
+    out = case_inputs(d, gross_margin=0.25, lost_after_days=120)
+    assert out["margin"].tolist() == [25.0, 50.0, 12.5]
+    assert out["lost"].tolist() == [0, 1, 1]
+    crit = {"sales_value": 1, "sales_volume": 1, "receivables": -1, "purchase_cycle": -1}
+    assert out["score"].tolist() == pytest.approx(composite_score(d, crit).tolist())
+    with pytest.raises(ParameterError, match="gross_margin"):
+        case_inputs(d, gross_margin=25, lost_after_days=120)

@@ -392,3 +392,18 @@ def test_figures_carry_keys_and_captions(bank, survey):
     assert "Gini" in figs[0].crmlab_caption and figs[2].crmlab_caption == "客户金字塔"
     for f in figs:
         plt.close(f)
+
+
+def test_margin_per_year_spreads_margin_over_the_data_span():
+    import crmlab
+
+    frame = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                          "date": pd.to_datetime(["2020-01-01", "2020-07-01", "2021-01-01"]),
+                          "amount": [100.0, 50.0, 30.0]})
+    summary = crmlab.summarise(frame, observation_end="2021-12-31")
+    # totals a=150, b=30 -> mean 90; span 2020-01-01..2021-12-31 = 730 days
+    assert crmlab.value.margin_per_year(summary, 0.3) == pytest.approx(0.3 * 90 / (730 / 365.25))
+    with pytest.raises(ParameterError, match="gross_margin"):
+        crmlab.value.margin_per_year(summary, 30)
+    with pytest.raises(ParameterError, match="summarise"):
+        crmlab.value.margin_per_year(summary[["frequency"]], 0.3)

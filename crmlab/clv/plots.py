@@ -31,6 +31,11 @@ i18n.register({
     "clv.clv_value": {"zh": "客户终生价值", "en": "CLV"},
     "clv.customer_rank": {"zh": "客户（按CLV排序）", "en": "customers (ranked by CLV)"},
     "clv.interval95": {"zh": "95%区间", "en": "95% interval"},
+    "clv.fig_sbg": {"zh": "sBG 留存曲线：预测与实际", "en": "sBG survival: projected and actual"},
+    "clv.sbg_projected": {"zh": "预测", "en": "Projected"},
+    "clv.sbg_fit_end": {"zh": "估计期结束", "en": "end of fitting period"},
+    "clv.sbg_survival": {"zh": "存活比例", "en": "Share surviving"},
+    "clv.contract_period": {"zh": "合约期", "en": "Contract period"},
 })
 
 
@@ -128,4 +133,28 @@ def plot_clv_distribution(clv_frame: pd.DataFrame, *, lang: str = "zh", max_poin
     sns.histplot(clv_frame["clv"], ax=axes[1], bins=50)
     axes[1].set_xlabel(i18n.t("clv.clv_value", lang))
     axes[1].set_ylabel(i18n.t("clv.customers", lang))
+    return fig
+
+
+def plot_sbg_projection(projection: pd.DataFrame, *, fit_periods=None, lang: str = "zh"):
+    """Projected survival of an sBG model (``model.project(n)``) against the actual survival.
+
+    ``projection`` holds ``survival`` and, optionally, ``actual`` (shares in [0, 1]) indexed by
+    contract period; ``fit_periods`` marks the last period the model was fitted on.
+    """
+    i18n.check_lang(lang)
+    if not isinstance(projection, pd.DataFrame) or "survival" not in projection:
+        from ..errors import ParameterError
+
+        raise ParameterError("plot_sbg_projection: pass the frame of model.project(n) (column "
+                             "'survival', optionally 'actual').")
+    fig, ax = figure("clv-sbg", i18n.t("clv.fig_sbg", lang))
+    ax.plot(projection.index, projection["survival"], label=i18n.t("clv.sbg_projected", lang))
+    if "actual" in projection:
+        ax.plot(projection.index, projection["actual"], "o", label=i18n.t("clv.actual", lang))
+    if fit_periods is not None:
+        ax.axvline(fit_periods, ls="--", color="grey", label=i18n.t("clv.sbg_fit_end", lang))
+    ax.set_xlabel(i18n.t("clv.contract_period", lang))
+    ax.set_ylabel(i18n.t("clv.sbg_survival", lang))
+    ax.legend()
     return fig

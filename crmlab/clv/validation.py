@@ -178,3 +178,22 @@ def chi2_frequency(model, summary: pd.DataFrame | None = None, *, max_frequency:
                        index=pd.Index([str(i) for i in range(K)] + [f"{K}+"], name=i18n.t("clv.frequency", lang)))
     out.attrs.update(chi2=chi2, df=df, p_value=float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan)
     return out
+
+
+def equity_sensitivity(model, spend_model, data: pd.DataFrame, *, horizons, discount_rates,
+                       rate_unit=None) -> pd.DataFrame:
+    """Customer equity (the sum of CLV over ``data``) for each discount rate and horizon.
+
+    ``model.clv(spend_model, horizon, rate, data=data, rate_unit=rate_unit)`` summed over
+    customers; rows are the discount rates (per ``rate_unit``), columns the horizons (in the
+    summary's periods).
+    """
+    horizons, rates = list(horizons), [float(d) for d in discount_rates]
+    if not horizons or not rates:
+        from ..errors import ParameterError
+
+        raise ParameterError("equity_sensitivity: give at least one horizon and one discount rate.")
+    grid = [[float(model.clv(spend_model, h, d, data=data, rate_unit=rate_unit).sum()) for h in horizons]
+            for d in rates]
+    return pd.DataFrame(grid, index=pd.Index(rates, name="discount_rate"),
+                        columns=pd.Index(horizons, name="horizon"))

@@ -57,6 +57,24 @@ def composite_score(frame: pd.DataFrame, criteria: dict) -> pd.Series:
     return pd.Series(score, index=frame.index, name="composite_score")
 
 
+def case_inputs(frame: pd.DataFrame, *, gross_margin: float, lost_after_days: float,
+                criteria: dict | None = None, sales: str = "sales_value",
+                last_order: str = "days_since_last_order") -> pd.DataFrame:
+    """The columns :func:`reallocation_case` needs, from a distributor's customer list.
+
+    Adds ``margin`` (``gross_margin`` × ``sales``), ``lost`` (1 when ``last_order`` exceeds
+    ``lost_after_days``) and ``score`` (:func:`composite_score` of ``criteria``; by default
+    sales value and volume up, receivables and purchase cycle down).
+    """
+    need_frame(frame)
+    if not 0 <= float(gross_margin) <= 1:
+        raise ParameterError(f"gross_margin={gross_margin!r} must be a share in [0, 1].")
+    criteria = criteria or {"sales_value": 1, "sales_volume": 1, "receivables": -1, "purchase_cycle": -1}
+    return frame.assign(margin=float(gross_margin) * numeric_column(frame, sales),
+                        lost=(numeric_column(frame, last_order) > float(lost_after_days)).astype(int),
+                        score=composite_score(frame, criteria))
+
+
 def _draw(spec, n, rng, name, lo=0.0, hi=1.0):
     if isinstance(spec, (tuple, list)):
         if len(spec) != 2 or spec[1] < 0:
