@@ -444,7 +444,11 @@ def _jsonable(value):
         return int(value)
     if isinstance(value, (float, np.floating)):
         v = float(value)
-        return None if v != v else v
+        if v != v:
+            return None  # NaN: a blank cell
+        if v in (float("inf"), float("-inf")):
+            return "∞" if v > 0 else "-∞"  # JSON has no infinity
+        return v
     if isinstance(value, (pd.Timestamp, _dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, (pd.Timedelta,)):
@@ -496,39 +500,99 @@ def table_payload(frame, *, id_columns=None, customer_col: str = "customer_id",
     }
 
 
-def show_table(frame, key: str, caption: str, *, id_columns=None, digits: int = 3,
-               note: str | None = None, max_rows: int = 60) -> None:
+def localise(frame, lang: str | None = None):
+    """A copy of ``frame`` (DataFrame or Series) with column and index labels in ``lang``.
+
+    Labels are looked up with :func:`crmlab.tables.label` (``col.<name>`` first, then the name
+    itself); unknown labels and non-strings are kept.
+    """
+    import pandas as pd
+
+    from .tables import label
+
+    lang = _lang(lang)
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    out = frame.copy()
+
+    def tr(index):
+        if isinstance(index, pd.MultiIndex):
+            return index.set_levels([lvl.map(lambda v: label(v, lang)) for lvl in index.levels],
+                                    verify_integrity=False).set_names(
+                [label(n, lang) for n in index.names])
+        new = index.map(lambda v: label(v, lang))
+        return new.rename(label(index.name, lang))
+
+    out.columns = tr(out.columns)
+    out.index = tr(out.index)
+    return out
+
+
+def show_table(frame, key: str | None = None, caption: str | None = None, *, id_columns=None,
+               digits: int = 3, note: str | None = None, max_rows: int = 60) -> None:
     """Display a table with a key and caption; the report renders it from the data.
 
     Parameters
     ----------
-    frame : pandas.DataFrame or Series
+    frame : pandas.DataFrame, Series or crmlab.tables.Table
+        Column and index labels are shown in the run's language (through
+        :func:`crmlab.tables.label`). A :class:`~crmlab.tables.Table` brings its own key,
+        caption and note, each of which the arguments below override.
     key, caption : str
         Stable key (for numbering and ``@tab:key`` references) and the localised caption.
     id_columns : list of str, optional
         Columns holding customer ids (pseudonymised in reports); ``"__index__"`` means the
         index. By default ``customer_id`` (and the run's ``customer_col``) are detected.
     digits : int
-        Decimals for floats in the report.
+        Decimals for floats in the report. NaN shows as a blank cell and ±inf as ∞ / -∞.
     max_rows : int
         Rows shown in the report (the caption says how many there are in all).
     note : str, optional
         A source or note printed under the table.
     """
-    _check_key(key, "table")
-    ctx = _CURRENT
-    payload = table_payload(frame, id_columns=id_columns,
-                            customer_col=ctx.customer_col if ctx else "customer_id",
-                            max_rows=max_rows)
-    payload["digits"] = int(digits)
     import pandas as pd
 
-    shown = frame if isinstance(frame, (pd.DataFrame, pd.Series)) else getattr(frame, "summary")
+    from .tables import Table
+
+    lang = _lang(None)
+    if isinstance(frame, Table):
+        tab = frame
+        key = key or tab.key
+        caption = caption if caption is not None else tab.caption_in(lang)
+        note = note if note is not None else (tab.note_in(lang) or None)
+        frame = tab.frame
+    elif not isinstance(frame, (pd.DataFrame, pd.Series)) and hasattr(frame, "summary"):
+        frame = frame.summary  # a crmlab result object
+    if key is None or caption is None:
+        raise ParameterError("show_table: give key= and caption= (or pass a crmlab.tables.Table).")
+    _check_key(key, "table")
+    if not isinstance(frame, (pd.DataFrame, pd.Series)):
+        raise ParameterError(f"show_table: expected a DataFrame or Table, got {type(frame).__name__}.")
+    ctx = _CURRENT
+    customer_col = ctx.customer_col if ctx else "customer_id"
+    if id_columns is None:  # detect id columns on the untranslated names
+        raw = frame.to_frame() if isinstance(frame, pd.Series) else frame
+        names = {"customer_id", customer_col}
+        id_columns = [str(c) for c in raw.columns if c in names]
+        show_index = not (isinstance(raw.index, pd.RangeIndex) and raw.index.name is None)
+        if show_index and any(n in names for n in raw.index.names if n):
+            id_columns.append("__index__")
+        id_columns = [c if c == "__index__" else str(_label(c, lang)) for c in id_columns]
+    shown = localise(frame, lang)
+    payload = table_payload(shown, id_columns=id_columns, customer_col=customer_col,
+                            max_rows=max_rows)
+    payload["digits"] = int(digits)
     text = f"{caption}\n{shown.to_string(max_rows=30)}"
     html_table = shown.to_html(max_rows=30, escape=True, border=0)  # pandas escapes cell text
     _display({TABLE_MIME: payload, "text/html": f"<p><b>{html.escape(caption)}</b></p>"
               + html_table, "text/plain": text},
              {"kind": "table", "key": key, "caption": str(caption), "note": note})
+
+
+def _label(name, lang):
+    from .tables import label
+
+    return label(name, lang)
 
 
 def format_finding(template: str, value) -> str:

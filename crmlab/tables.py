@@ -20,6 +20,126 @@ from . import i18n
 from .errors import ParameterError
 
 
+# Fallback labels of table columns and index entries that the analyses leave as English keys.
+# :func:`label` uses them only when no module registered ``col.<name>`` or ``<name>`` in
+# :mod:`crmlab.i18n`; they are not registered themselves, so a module may label the same name
+# later without a conflict. Module-specific labels stay in their modules.
+_COLUMN_LABELS = {
+    "value": ("数值", "value"),
+    "top_profit_share": ("头部客户利润份额", "profit share of the top"),
+    "bottom_share": ("尾部客户比例", "bottom share of customers"),
+    "bottom_loss_share": ("尾部客户亏损份额", "loss share of the bottom"),
+    "peak_share": ("峰值利润 / 总利润", "peak profit / total profit"),
+    "peak_at": ("峰值处的客户比例", "share of customers at the peak"),
+    "total_profit": ("总利润", "total profit"),
+    "scenario": ("情景", "scenario"),
+    "base": ("基准", "base"),
+    "improved": ("改进后", "improved"),
+    "node": ("节点", "node"),
+    "indicator": ("指标", "indicator"),
+    "source": ("来源", "source"),
+    "global_weight": ("全局权重", "global weight"),
+    "coef": ("系数", "coefficient"),
+    "const": ("常数项", "constant"),
+    "score_group": ("得分组", "score group"),
+    "lower": ("下限", "lower"),
+    "upper": ("上限", "upper"),
+    "p_alive": ("存活概率", "P(alive)"),
+    "log_likelihood": ("对数似然", "log-likelihood"),
+    "customers": ("客户数", "customers"),
+    "note": ("说明", "note"),
+    "survival": ("存活比例", "survival"),
+    "retention_rate": ("保持率", "retention rate"),
+    "actual": ("实际", "actual"),
+    "period": ("期", "period"),
+    "count": ("计数", "count"),
+    "std": ("标准差", "std. dev."),
+    "min": ("最小值", "min"),
+    "max": ("最大值", "max"),
+    "combined": ("组合", "combination"),
+    "n": ("人数", "n"),
+    "churn_rate": ("流失率", "churn rate"),
+    "expected_churners": ("预期流失人数", "expected churners"),
+    "churn_value": ("客户流失价值", "churn value"),
+    "churn_value_share": ("流失价值占比", "share of churn value"),
+    "outcome": ("结果变量", "outcome"),
+    "effect_measure": ("效应指标", "effect measure"),
+    "n_control": ("对照组人数", "n control"),
+    "n_treatment": ("处理组人数", "n treatment"),
+    "mean_control": ("对照组均值", "mean control"),
+    "mean_treatment": ("处理组均值", "mean treatment"),
+    "effect": ("效应", "effect"),
+    "ci_low": ("95%区间下限", "CI low"),
+    "ci_high": ("95%区间上限", "CI high"),
+    "significant": ("显著", "significant"),
+    "verdict": ("结论", "verdict"),
+    "qini_area": ("Qini 曲线下面积", "Qini area"),
+    "qini_coefficient": ("Qini 系数", "Qini coefficient"),
+    "auuc": ("增益曲线下面积", "AUUC"),
+    "rule": ("规则", "rule"),
+    "uplift": ("增益", "uplift"),
+    "uplift_hat": ("预测增益", "predicted uplift"),
+    "fraction": ("目标客户比例", "share targeted"),
+    "threshold": ("增益阈值", "threshold"),
+    "roi": ("投资回报率", "ROI"),
+    "fraction_ci_low": ("目标比例区间下限", "share targeted, CI low"),
+    "fraction_ci_high": ("目标比例区间上限", "share targeted, CI high"),
+    "threshold_ci_low": ("阈值区间下限", "threshold, CI low"),
+    "threshold_ci_high": ("阈值区间上限", "threshold, CI high"),
+    "profit_ci_low": ("利润区间下限", "profit, CI low"),
+    "profit_ci_high": ("利润区间上限", "profit, CI high"),
+    "baseline": ("基准", "baseline"),
+    "winback": ("挽回活动后", "after win-back"),
+    "state": ("状态", "state"),
+    "quantity": ("指标", "quantity"),
+    "clv_before": ("调整前 CLV", "CLV before"),
+    "clv_after": ("调整后 CLV", "CLV after"),
+    "equity_before": ("调整前客户资产", "equity before"),
+    "equity_after": ("调整后客户资产", "equity after"),
+    "equity_gain": ("客户资产增加", "equity gain"),
+    "profit_increase_pct": ("利润增长（%）", "profit increase (%)"),
+    "acq_spend": ("获取投入", "acquisition spend"),
+    "ret_spend": ("保持投入", "retention spend"),
+    "acq_rate": ("获取率", "acquisition rate"),
+    "ret_rate": ("保持率", "retention rate"),
+    "equity": ("客户资产", "customer equity"),
+    "acq_spend_ci_low": ("获取投入区间下限", "acquisition spend, CI low"),
+    "acq_spend_ci_high": ("获取投入区间上限", "acquisition spend, CI high"),
+    "ret_spend_ci_low": ("保持投入区间下限", "retention spend, CI low"),
+    "ret_spend_ci_high": ("保持投入区间上限", "retention spend, CI high"),
+    "estimate": ("估计值", "estimate"),
+    "important_value": ("重要价值客户", "Important value"),
+    "important_development": ("重要发展客户", "Important development"),
+    "important_retention": ("重要保持客户", "Important retention"),
+    "important_winback": ("重要挽留客户", "Important win-back"),
+    "general_value": ("一般价值客户", "General value"),
+    "general_development": ("一般发展客户", "General development"),
+    "general_retention": ("一般保持客户", "General retention"),
+    "general_winback": ("一般挽留客户", "General win-back"),
+    "recency": ("最近一次购买距今", "Recency"),
+    "frequency": ("购买频率", "Frequency"),
+    "monetary": ("购买金额", "Monetary"),
+    "mean": ("均值", "Mean"),
+    "clv": ("客户终生价值", "CLV"),
+    "p_value": ("p值", "p-value"),
+    "test": ("检验方法", "Test"),
+    "top_share": ("头部客户比例", "Top share of customers"),
+    "value_share": ("价值占比", "Share of value"),
+    "n_customers": ("客户数", "Customers"),
+    "share_customers": ("客户占比", "Share of customers"),
+    "share_revenue": ("收入占比", "Share of revenue"),
+    "segment": ("客户细分", "Segment"),
+    "weight": ("权重", "Weight"),
+    "max_profit_ci_low": ("最大利润区间下限", "max profit, CI low"),
+    "max_profit_ci_high": ("最大利润区间上限", "max profit, CI high"),
+    "equity_ci_low": ("客户资产区间下限", "equity, CI low"),
+    "equity_ci_high": ("客户资产区间上限", "equity, CI high"),
+    "dimension": ("维度", "dimension"),
+    "discount_rate": ("贴现率", "discount rate"),
+    "horizon": ("预测期", "horizon"),
+}
+
+
 class Table:
     """A DataFrame with a stable ``key``, a caption in zh and en, and an optional note.
 
@@ -123,13 +243,16 @@ def label(name, lang: str):
     """The display label of a column/index/category ``name``.
 
     Looks up ``"col.<name>"`` first (the shared namespace for table headers, so a module can
-    label ``share_customers`` once for every table), then ``name`` itself; anything unknown, and
-    any non-string, comes back unchanged.
+    label ``share_customers`` once for every table), then ``name`` itself, then the fallback
+    labels of this module (``value``, ``ci_low``, ``churn_rate``...); anything unknown, and any
+    non-string, comes back unchanged.
     """
     if not isinstance(name, str):
         return name
     if i18n.has("col." + name):
         return i18n.t("col." + name, lang)
+    if not i18n.has(name) and name in _COLUMN_LABELS:
+        return _COLUMN_LABELS[name][0 if i18n.check_lang(lang) == "zh" else 1]
     return i18n.t(name, lang)
 
 

@@ -26,23 +26,18 @@ date_col: str = ""  # transaction date column of your file ("": found by name, e
 amount_col: str = ""  # amount column of your file ("": found by name, e.g. amount, 金额)
 observation_end: str = ""  # last day observed, "YYYY-MM-DD" ("": the data set's own; CDNOW 1998-06-30; your file: its last day)
 calibration_end: str = ""  # last day of the calibration period ("": the data set's own; CDNOW 1997-09-30; your file: 2/3 of the way)
-time_unit: str = "W"  # time unit of frequency, recency and T: "D", "W", "M" or "Y"
+time_unit: str = "W"  # time unit of frequency, recency and T: "D" (days), "W" (weeks) or "M" (months)
 currency: str = ""  # currency of the amounts ("": the data set's own; CDNOW USD)
 lang: str = "zh"  # language of labels, tables and findings: "zh" or "en"
 seed: int = 42  # random seed (simulations, clustering, bootstraps)
 n_simulated: int = 2000  # customers drawn for the data set "simulated-retail"'''
 
 LOAD = '''\
-tx = (crmlab.datasets.load_cdnow(sample=dataset == "cdnow-sample") if dataset in ("cdnow", "cdnow-sample")
-      else crmlab.datasets.simulate_retail(n_simulated, seed=seed) if dataset == "simulated-retail"
-      else crmlab.read_transactions(dataset, customer=customer_col or None, date=date_col or None,
-                                amount=amount_col or None))
-obs_end = pd.Timestamp(observation_end or tx.meta.get("observation_end") or tx.frame["date"].max()).normalize()
-first_day = tx.frame["date"].min().normalize()
-cal_end = pd.Timestamp(calibration_end or tx.meta.get("calibration_end")
-                       or first_day + (obs_end - first_day) * 2 / 3).normalize()
-money = currency or tx.meta.get("currency", "")
-nb.data_ledger(tx, path=dataset, name=tx.meta.get("name", tx.source))
+tx = crmlab.datasets.load(dataset, customer=customer_col, date=date_col, amount=amount_col,
+                          observation_end=observation_end, calibration_end=calibration_end, currency=currency,
+                          n_simulated=n_simulated, seed=seed, require_amount={require_amount})
+obs_end, cal_end, money = tx.meta["observation_end"], tx.meta["calibration_end"], tx.meta["currency"]
+nb.data_ledger(tx, path=tx.meta.get("path"), name=tx.meta["name"])
 print(tx)'''
 
 
@@ -64,15 +59,18 @@ class Chapter:
     def parameters(self, chapter_params: str) -> None:
         self.code(SHARED_PARAMETERS + "\n" + chapter_params.strip("\n"), "parameters")
 
-    def setup(self) -> None:
+    def setup(self, *imports: str) -> None:
+        extra = "".join(f"{line}\n" for line in imports)
         self.code(f'''\
 import pandas as pd
-import crmlab
+{extra}import crmlab
 from crmlab import notebook as nb
 ctx = nb.setup(globals(), chapter="{self.stem}")''', "remove-input")
 
-    def load(self) -> None:
-        self.code(LOAD, "remove-input")
+    def load(self, *, require_amount: bool) -> None:
+        """The loading cell; ``require_amount`` for chapters that analyse spend (a log without
+        amounts then stops with crmlab's DataError)."""
+        self.code(LOAD.format(require_amount=require_amount), "remove-input")
 
     def exercise(self, zh: str, en: str, solution: str) -> None:
         """A prompt (tagged ``exercise``, left out of the thesis) and its ``solution`` cell."""
@@ -138,7 +136,7 @@ weighting: str = "entropy"  # indicator weights of the bank case: "entropy" or "
 matrix_split: str = "median"  # where the value matrix splits high from low: "median" or "mean"
 survey_respondents: int = 400  # respondents in the simulated satisfaction survey''')
     c.setup()
-    c.load()
+    c.load(require_amount=True)
     c.md(r"""
 ## 客户价值的两种视角
 
@@ -188,7 +186,7 @@ Customers are ranked by value into platinum (top 1%), gold (next 4%), iron (next
     c.code('''
 pyr = crmlab.value.pyramid(revenue, cuts=tuple(pyramid_cuts), profit=whale.profit)
 tab = pyr.table(ctx.lang)
-nb.show_table(tab.to_frame(), "value.pyramid-table", tab.caption_in())
+nb.show_table(tab, "value.pyramid-table")
 nb.show_figure(crmlab.value.plot_pyramid(pyr, lang=ctx.lang))''')
     c.md(r"""
 ## 保持率经济学与“+5%”练习
@@ -200,8 +198,7 @@ nb.show_figure(crmlab.value.plot_pyramid(pyr, lang=ctx.lang))''')
 Winning a new customer costs 5–10 times as much as keeping one. Reichheld and Sasser [@reichheld1990] found that 5 more points of retention raised profit by 25%–85%. Below, the data's average yearly margin per customer is the margin m, and CLV = m·r/(1+d−r) [@gupta2003] gives the change in lifetime value when retention rises from r to r+Δ.
 """)
     c.code('''
-years = (obs_end - first_day).days / 365.25
-margin_per_year = gross_margin * revenue.mean() / years
+margin_per_year = crmlab.value.margin_per_year(summary, gross_margin)
 uplift = crmlab.value.retention_uplift(margin_per_year, retention, discount_rate, delta=retention_delta)
 nb.show_table(uplift, "value.retention-uplift",
               {"zh": f"保持率提高 {retention_delta * 100:g} 个百分点的客户终生价值效应（每人，{money}）",
@@ -223,8 +220,8 @@ nb.show_table(scores.weights, "value.bank-weights",
     c.code('''
 vm = crmlab.value.value_matrix(scores.scores["current_value"], scores.scores["potential_value"],
                                split=matrix_split, lang=ctx.lang)
-tab = crmlab.value.value_matrix_summary(vm, revenue=bank["revenue_contribution"], lang=ctx.lang)
-nb.show_table(tab.to_frame(), "value.matrix-summary", tab.caption_in())
+matrix_tab = crmlab.value.value_matrix_summary(vm, revenue=bank["revenue_contribution"], lang=ctx.lang)
+nb.show_table(matrix_tab, "value.matrix-summary")
 nb.show_figure(crmlab.value.plot_value_matrix(vm, lang=ctx.lang))''')
     c.md(r"""
 层次分析法（AHP）用两两比较矩阵确定权重，并以一致性比率 CR < 0.1 检验判断是否自洽 [@saaty1980]。下面对当前价值的三项指标给出一个判断矩阵。
@@ -235,7 +232,7 @@ The analytic hierarchy process (AHP) derives weights from a pairwise-comparison 
 ahp = crmlab.value.ahp_weights([[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 1 / 2, 1]],
                                labels=["consumption_value", "revenue_contribution", "cost"])
 tab = ahp.table(ctx.lang)
-nb.show_table(tab.to_frame(), "value.ahp", tab.caption_in(), note=tab.note_in())''')
+nb.show_table(tab, "value.ahp")''')
     c.md(r"""
 ## 顾客让渡价值与满意度问卷
 
@@ -248,7 +245,7 @@ Following the Huawei-case design, the survey measures product, service, personne
     c.code('''
 survey = crmlab.datasets.simulate_survey(survey_respondents, seed=seed)
 tab = crmlab.value.reliability(survey, lang=ctx.lang)
-nb.show_table(tab.to_frame(), "value.reliability", tab.caption_in())
+nb.show_table(tab, "value.reliability")
 delivered = crmlab.value.delivered_value(survey)
 nb.show_figure(crmlab.value.plot_delivered_value(delivered, lang=ctx.lang))''')
     c.code('''
@@ -281,7 +278,7 @@ nb.finding("platinum_revenue_share", float(pyr.summary["share_revenue"].iloc[0])
 nb.finding("retention_clv_change", float(uplift["change"].iloc[-1]),
            zh=f"保持率提高 {retention_delta * 100:g} 个百分点，客户终生价值提高 {{value:.1%}}。",
            en=f"{retention_delta * 100:g} more points of retention raise CLV by {{value:.1%}}.")
-nb.finding("bank_top_share", float((vm["value_class"] == "top").mean()),
+nb.finding("bank_top_share", float(matrix_tab.frame["share_customers"].iloc[0]),  # first class: top
            zh="银行案例中顶级客户（当前价值与潜在价值均高）占 {value:.1%}。",
            en="In the bank case, {value:.1%} of customers are top customers (high current and potential value).")
 nb.finding("loyalty_on_satisfaction", float(ols.params["satisfaction"]),
@@ -357,7 +354,7 @@ top_share: float = 0.2  # share of customers selected in Case 3-1
 selection_weights: str = "entropy"  # criterion weights in Case 3-1: "entropy" or "equal"
 distributor_customers: int = 300  # customers of the simulated distributor (Case 3-1)""")
     c.setup()
-    c.load()
+    c.load(require_amount=True)
     c.md(r"""
 ## RFM 表与 5 点积分法
 
@@ -372,7 +369,8 @@ table = crmlab.rfm_table(tx, analysis_date=cal_end)
 scores = crmlab.rfm.score(table, bins=n_bins, method=score_method, weights=rfm_weights)
 nb.show_table(scores.head(10), "rfm.scores",
               {"zh": "RFM 得分示例（前 10 位客户）", "en": "RFM scores (first 10 customers)"}[ctx.lang])
-nb.show_table(scores[["R", "F", "M"]].apply(pd.Series.value_counts).sort_index(), "rfm.score-counts",
+counts = scores[["R", "F", "M"]].melt(var_name="dimension", value_name="score")
+nb.show_table(pd.crosstab(counts["score"], counts["dimension"]), "rfm.score-counts",
               {"zh": "各得分的客户数", "en": "Customers per score"}[ctx.lang])""")
     c.md(r"""
 ## 客户细分：10 类客户地图与 8 类客户模型
@@ -385,13 +383,13 @@ Rules are data (YAML) and can be replaced. The classic 10-segment map turns R, F
 """)
     c.code("""
 segments = crmlab.rfm.segment(scores, rules=segment_rules, lang=ctx.lang)
-tab = crmlab.rfm.segment_summary(segments, revenue=table["monetary"], lang=ctx.lang)
-nb.show_table(tab.to_frame(), "rfm.segments-table", tab.caption_in())
+segments_tab = crmlab.rfm.segment_summary(segments, revenue=table["monetary"], lang=ctx.lang)
+nb.show_table(segments_tab, "rfm.segments-table")
 nb.show_figure(crmlab.rfm.plot_segments(segments, revenue=table["monetary"], lang=ctx.lang))""")
     c.code("""
 cn8 = crmlab.rfm.segment(scores, rules="cn8", split=cn8_split, lang=ctx.lang)
-tab = crmlab.rfm.segment_summary(cn8, revenue=table["monetary"], lang=ctx.lang)
-nb.show_table(tab.to_frame(), "rfm.cn8", tab.caption_in())
+cn8_tab = crmlab.rfm.segment_summary(cn8, revenue=table["monetary"], lang=ctx.lang)
+nb.show_table(cn8_tab, "rfm.cn8")
 nb.show_figure(crmlab.rfm.plot_heatmap(scores, lang=ctx.lang))""")
     c.md(r"""
 ## Case 3-1：多指标选出前 20% 的重点客户
@@ -407,7 +405,9 @@ distributor = crmlab.datasets.simulate_distributor(distributor_customers, seed=s
 criteria = {"sales_value": "+", "sales_volume": "+", "receivables": "-", "purchase_cycle": "-"}
 top = crmlab.rfm.select_top(distributor, criteria, weights=None if selection_weights == "equal" else selection_weights,
                             share=top_share)
-top_sales_share = distributor.loc[top.index[top["selected"]], "sales_value"].sum() / distributor["sales_value"].sum()
+top_sales_share = crmlab.segments.profile(distributor.loc[top.index], top["selected"], features=["sales_value"],
+                                          revenue="sales_value").summary.loc[True, "share_revenue"]
+sales_top_share = crmlab.value.concentration(distributor["sales_value"], shares=(top_share,))["value_share"].iloc[0]
 nb.show_table(top.head(10), "rfm.case31-top",
               {"zh": "Case 3-1：综合得分前 10 位客户", "en": "Case 3-1: the 10 best customers by combined score"}[ctx.lang])""")
     c.md(r"""
@@ -433,15 +433,18 @@ nb.show_table(validation.lift, "rfm.lift",
 """)
     c.code("""
 nb.finding("n_customers", int(len(table)), zh="分析日共有 {value:,} 位客户。", en="{value:,} customers at the analysis date.")
-nb.finding("first_segment_share", float((segments["segment"] == segments["segment"].cat.categories[0]).mean()),
+nb.finding("first_segment_share", float(segments_tab.frame["share_customers"].iloc[0]),
            zh="细分规则中优先级最高的一类客户占 {value:.1%}。",
            en="The first segment of the rule set holds {value:.1%} of customers.")
-nb.finding("important_value_share", float((cn8["segment"] == "important_value").mean()),
+nb.finding("important_value_share", float(cn8_tab.frame["share_customers"].iloc[0]),  # first class of cn8
            zh="8 类模型中重要价值客户占 {value:.1%}。",
            en="Important value customers are {value:.1%} of customers in the 8-class model.")
 nb.finding("case31_top_sales_share", float(top_sales_share),
            zh="Case 3-1 选出的前 20% 客户占销售额的 {value:.1%}。",
            en="The top 20% chosen in Case 3-1 hold {value:.1%} of sales.")
+nb.finding("sales_top_share", float(sales_top_share),
+           zh="作为对照，仅按销售额排名的前 20% 客户占销售额的 {value:.1%}。",
+           en="For comparison, the top 20% by sales alone hold {value:.1%} of sales.")
 nb.finding("rfm_spearman", float(validation.spearman[0]),
            zh="RFM 综合得分与验证期收入的 Spearman 秩相关系数为 {value:.3f}。",
            en="The Spearman correlation of the RFM score with holdout revenue is {value:.3f}.")
@@ -514,8 +517,8 @@ benchmark_logs: list = ["cdnow", "grocery", "m18", "donations", "office", "dieta
 retention_cohort: str = "regular"  # contractual cohort for the sBG model: "regular" or "high_end"
 fit_years: int = 7  # years of survival data used to fit the sBG model (the rest tests the projection)
 contract_discount: float = 0.1  # discount rate per contract period for DERL""")
-    c.setup()
-    c.load()
+    c.setup("import crmlab.clv.plots")
+    c.load(require_amount=True)
     c.md(r"""
 ## 校准期与验证期
 
@@ -556,20 +559,14 @@ nb.show_table(by_frequency, "clv.conditional",
 chi2 = crmlab.clv.chi2_frequency(best, summary, lang=ctx.lang)
 print(f"chi2 = {chi2.attrs['chi2']:.2f}, df = {chi2.attrs['df']}, p = {chi2.attrs['p_value']:.3g}")""")
     c.md(r"""
-**跟踪图。** @fig:clv.tracking 比较每期（左）与累计（右）的实际重复购买次数和模型预测值；竖线是校准期末，其右侧是模型从未见过的验证期。
+**跟踪图。** @fig:clv.tracking 比较累计的、@fig:clv.tracking-incremental 比较每期的实际重复购买次数和模型预测值；竖线是校准期末，其右侧是模型从未见过的验证期。
 """, r"""
-**Tracking plots.** @fig:clv.tracking compares actual and predicted repeat transactions per period (left) and cumulatively (right); the vertical line is the end of calibration, and to its right lies the holdout the model never saw.
+**Tracking plots.** @fig:clv.tracking compares actual and predicted repeat transactions cumulatively, and @fig:clv.tracking-incremental per period; the vertical line is the end of calibration, and to its right lies the holdout the model never saw.
 """)
     c.code("""
 track = crmlab.clv.tracking(best, tx, summary, lang=ctx.lang)
-fig, axes = crmlab.plots.figure("clv.tracking", {"zh": f"重复购买跟踪图（{best.name}）",
-                                                 "en": f"Tracking repeat transactions ({best.name})"}[ctx.lang],
-                                ncols=2, figsize=(11, 4))
-track.iloc[:, :2].plot(ax=axes[0])
-track.iloc[:, 2:].plot(ax=axes[1])
-for ax in axes:
-    ax.axvline(track.attrs["calibration_end_period"], ls="--", color="grey")
-nb.show_figure(fig)""")
+nb.show_figure(crmlab.clv.plots.plot_tracking(track, kind="cumulative", lang=ctx.lang), key="clv.tracking")
+nb.show_figure(crmlab.clv.plots.plot_tracking(track, kind="incremental", lang=ctx.lang), key="clv.tracking-incremental")""")
     c.md(r"""
 ## 消费金额：Gamma-Gamma 模型
 
@@ -601,12 +598,7 @@ nb.show_table(top_clv.head(10), "clv.top-customers",
               {"zh": f"CLV 最高的 10 位客户（{money}，含 95% 区间）",
                "en": f"The 10 customers with the highest CLV ({money}, with 95% intervals)"}[ctx.lang])""")
     c.code("""
-fig, ax = crmlab.plots.figure("clv.distribution", {"zh": "客户终生价值的分布", "en": "Distribution of CLV"}[ctx.lang])
-ax.hist(clv["clv"], bins=60, color="tab:blue")
-ax.set_yscale("log")
-ax.set_xlabel({"zh": f"客户终生价值（{money}）", "en": f"CLV ({money})"}[ctx.lang])
-ax.set_ylabel({"zh": "客户数", "en": "Customers"}[ctx.lang])
-nb.show_figure(fig)""")
+nb.show_figure(crmlab.clv.plots.plot_clv_distribution(clv, lang=ctx.lang), key="clv.distribution")""")
     c.md(r"""
 ## 六个基准日志
 
@@ -622,7 +614,7 @@ bench = {name: crmlab.clv.fit("bgnbd", crmlab.compress(crmlab.summarise(
     log, observation_end=log.meta["observation_end"], calibration_end=log.meta["calibration_end"], time_unit="W")))
     for name, log in logs.items()}
 bench_table = pd.DataFrame({name: {**m.params_, "log_likelihood": m.log_likelihood_, "customers": m.n_customers_,
-                                   "note": m.note_} for name, m in bench.items()}).T.replace(float("inf"), "∞")
+                                   "note": m.note_} for name, m in bench.items()}).T
 nb.show_table(bench_table, "clv.benchmarks",
               {"zh": "六个基准日志上的 BG/NBD 估计", "en": "BG/NBD on the six benchmark logs"}[ctx.lang],
               note=crmlab.datasets.BENCHMARK_SOURCE)""")
@@ -644,14 +636,7 @@ nb.show_table(projection, "clv.sbg-projection",
               {"zh": "sBG 模型的留存预测与实际值", "en": "sBG projection against actual survival"}[ctx.lang],
               note=cohorts.attrs["source"])""")
     c.code("""
-fig, ax = crmlab.plots.figure("clv.sbg", {"zh": "sBG 留存曲线：预测与实际", "en": "sBG survival: projected and actual"}[ctx.lang])
-ax.plot(projection.index, projection["survival"], label={"zh": "预测", "en": "Projected"}[ctx.lang])
-ax.plot(projection.index, projection["actual"], "o", label={"zh": "实际", "en": "Actual"}[ctx.lang])
-ax.axvline(fit_years, ls="--", color="grey")
-ax.set_xlabel({"zh": "年", "en": "Year"}[ctx.lang])
-ax.set_ylabel({"zh": "存活比例", "en": "Share surviving"}[ctx.lang])
-ax.legend()
-nb.show_figure(fig)""")
+nb.show_figure(crmlab.clv.plots.plot_sbg_projection(projection, fit_periods=fit_years, lang=ctx.lang), key="clv.sbg")""")
     c.md(r"""
 ## CLV 的构成与驱动因素
 
@@ -662,12 +647,11 @@ CLV 由初次购买、重复购买、交叉销售、服务成本降低、推荐�
 CLV has six components: first purchase, repeat purchases, cross-selling, lower service cost, referral revenue and loyalty value; a transaction log measures only the first two directly. Its drivers are the length of the relationship, the discount rate, the retention rate, referrals, changes in revenue and the cost of the relationship. The table shows how the discount rate and the horizon move customer equity (the sum of CLV).
 """)
     c.code("""
-drivers = pd.DataFrame({f"{h} {time_unit}": {f"{d:.0%}": float(best.clv(spend, h, d, data=summary, rate_unit=rate_unit).sum())
-                                             for d in (0.0, 0.05, 0.1, 0.2)}
-                        for h in (horizon // 2, horizon, horizon * 2)})
+drivers = crmlab.clv.validation.equity_sensitivity(best, spend, summary, horizons=[horizon // 2, horizon, horizon * 2],
+                                                   discount_rates=[0.0, 0.05, 0.1, 0.2], rate_unit=rate_unit)
 nb.show_table(drivers, "clv.drivers",
-              {"zh": f"不同贴现率（每{rate_unit}）与预测期下的客户资产（{money}）",
-               "en": f"Customer equity ({money}) by discount rate (per {rate_unit}) and horizon"}[ctx.lang])""")
+              {"zh": f"不同贴现率（每{rate_unit}）与预测期（{time_unit}）下的客户资产（{money}）",
+               "en": f"Customer equity ({money}) by discount rate (per {rate_unit}) and horizon ({time_unit})"}[ctx.lang])""")
     c.md(r"""
 ## 本章结论
 """, r"""
@@ -757,7 +741,7 @@ discount_rate: float = 0.1  # yearly discount rate of the CLV
 tier_cuts: list = [0.3333, 0.6667]  # quantile cuts between low / mid / high tiers
 distributor_customers: int = 300  # customers of the simulated distributor (B2B counts)""")
     c.setup()
-    c.load()
+    c.load(require_amount=True)
     c.md(r"""
 ## 细分所用的客户特征
 
@@ -790,7 +774,7 @@ nb.show_table(customers.describe().T, "segments.features",
 clusters = crmlab.segments.cluster(customers, cluster_features, k=range(k_min, k_max + 1), method=cluster_method,
                                    choose=choose_k, seed=seed, n_bootstrap=n_bootstrap)
 tab = clusters.selection_table(ctx.lang)
-nb.show_table(tab.to_frame(), "segments.selection", tab.caption_in(), note=tab.note_in())
+nb.show_table(tab, "segments.selection")
 nb.show_figure(crmlab.segments.plot_selection(clusters, lang=ctx.lang), key="segments.selection-plot")""")
     c.md(r"""
 ## 客户画像与统计检验
@@ -805,10 +789,8 @@ Each segment is named automatically from its centre (for example "high value, ac
 names = crmlab.segments.name_segments(clusters.centers_, reference=customers, lang=ctx.lang)
 segment = (clusters.labels_.astype(str) + " " + clusters.labels_.map(names)).rename("segment")
 profile = crmlab.segments.profile(customers, segment, features=cluster_features, revenue="monetary", value="clv")
-tab = profile.table(ctx.lang)
-nb.show_table(tab.to_frame(), "segments.profile-table", tab.caption_in())
-tab = profile.tests_table(ctx.lang)
-nb.show_table(tab.to_frame(), "segments.tests", tab.caption_in())
+nb.show_table(profile.table(ctx.lang), "segments.profile-table")
+nb.show_table(profile.tests_table(ctx.lang), "segments.tests")
 nb.show_figure(crmlab.segments.plot_profile(profile, lang=ctx.lang), key="segments.profile")""")
     c.md(r"""
 ## 用决策树解释细分
@@ -849,12 +831,10 @@ The distributor's customers are industry users, enterprises, distributors and re
 """)
     c.code("""
 distributor = crmlab.datasets.simulate_distributor(distributor_customers, seed=seed)
-tab = crmlab.segments.type_region_counts(distributor, lang=ctx.lang)
-nb.show_table(tab.to_frame(), "segments.type-region", tab.caption_in())
+nb.show_table(crmlab.segments.type_region_counts(distributor, lang=ctx.lang), "segments.type-region")
 b2b = crmlab.segments.profile(distributor, "customer_type", features=["sales_value", "receivables", "purchase_cycle"],
                               revenue="sales_value", categorical=["region"])
-tab = b2b.tests_table(ctx.lang)
-nb.show_table(tab.to_frame(), "segments.b2b-tests", tab.caption_in())""")
+nb.show_table(b2b.tests_table(ctx.lang), "segments.b2b-tests")""")
     c.md(r"""
 ## 本章结论
 """, r"""
@@ -948,8 +928,8 @@ distributor_customers: int = 300  # Case 3-1: customers of the simulated distrib
 top_share: float = 0.2  # Case 3-1: share of active customers who get premium service
 lost_after_days: int = 120  # Case 3-1: days without an order after which a customer counts as lost
 n_sims: int = 500  # Case 3-1: simulations for the profit interval""")
-    c.setup()
-    c.load()
+    c.setup("from sklearn.model_selection import train_test_split")
+    c.load(require_amount=True)
     c.md(r"""
 ## 分群策略表与预算分配
 
@@ -998,20 +978,19 @@ nb.show_figure(crmlab.strategy.figures.forest_plot(tests, lang=ctx.lang), key="s
     c.md(r"""
 ## 增益模型与目标客户选择
 
-平均效应掩盖了差异：有的客户因活动而购买，有的本来就会买，有的反而被打扰。增益模型在一半客户上估计每位客户的增量响应，在另一半上用 Qini 曲线评价：按预测增益、按 P(alive)×CLV 与随机选择三种规则比较（@fig:strategy.qini）。
+平均效应掩盖了差异：有的客户因活动而购买，有的本来就会买，有的反而被打扰。增益模型在一半客户上估计每位客户的增量响应，在另一半上用 Qini 曲线评价：按预测增益、按 CLV（已含存活概率 P(alive)）与随机选择三种规则比较（@fig:strategy.qini）。
 """, r"""
 ## Uplift and targeting
 
-The average effect hides differences: some customers buy because of the campaign, some would have bought anyway, and some are put off. An uplift model estimates each customer's incremental response on one half of the customers, and Qini curves evaluate it on the other half, comparing targeting by predicted uplift, by P(alive)×CLV and at random (@fig:strategy.qini).
+The average effect hides differences: some customers buy because of the campaign, some would have bought anyway, and some are put off. An uplift model estimates each customer's incremental response on one half of the customers, and Qini curves evaluate it on the other half, comparing targeting by predicted uplift, by CLV (which already includes P(alive)) and at random (@fig:strategy.qini).
 """)
     c.code("""
-train = campaign.sample(frac=0.5, random_state=seed)
-test = campaign.drop(train.index)
+train, test = train_test_split(campaign, test_size=0.5, random_state=seed)
 features = ["recency", "frequency", "monetary_value", "tenure", "age"]
 model = crmlab.strategy.uplift(train, treatment="treatment", outcome="response", features=features,
                                method=uplift_method, seed=seed)
-test = test.assign(uplift_hat=model.predict(test), value_score=test["p_alive"] * test["clv"])
-ranking, qini = crmlab.strategy.compare_targeting(test, scores={"uplift": "uplift_hat", "P(alive)×CLV": "value_score"},
+test = test.assign(uplift_hat=model.predict(test))
+ranking, qini = crmlab.strategy.compare_targeting(test, scores={"uplift": "uplift_hat", "CLV": "clv"},
                                                   treatment="treatment", outcome="response", seed=seed, lang=ctx.lang)
 nb.show_table(ranking, "strategy.targeting", {"zh": "目标选择规则的比较", "en": "Targeting rules compared"}[ctx.lang])
 nb.show_figure(crmlab.strategy.figures.qini_plot(qini, lang=ctx.lang), key="strategy.qini")""")
@@ -1059,8 +1038,7 @@ Reichheld–Sasser 情景：在客户边际贡献与保持率都有不确定性�
 The Reichheld–Sasser scenario: with uncertain margin and retention, how much does `retention_delta` more retention add to customer equity (@fig:strategy.equity)?
 """)
     c.code("""
-years = (obs_end - first_day).days / 365.25
-margin_per_year = gross_margin * float(table["monetary"].mean()) / years
+margin_per_year = crmlab.value.margin_per_year(summary, gross_margin)
 scenario = crmlab.strategy.retention_scenario(margin=(margin_per_year, 0.1 * margin_per_year), retention=(retention, 0.03),
                                               discount_rate=discount_rate, delta=retention_delta,
                                               n_customers=float(len(table)), seed=seed)
@@ -1090,11 +1068,7 @@ The distributor concentrates premium service on the top 20% by combined score, w
 """)
     c.code("""
 distributor = crmlab.datasets.simulate_distributor(distributor_customers, seed=seed)
-distributor = distributor.assign(
-    margin=gross_margin * distributor["sales_value"],
-    lost=(distributor["days_since_last_order"] > lost_after_days).astype(int),
-    score=crmlab.strategy.composite_score(distributor, {"sales_value": 1, "sales_volume": 1, "receivables": -1,
-                                                        "purchase_cycle": -1}))
+distributor = crmlab.strategy.case.case_inputs(distributor, gross_margin=gross_margin, lost_after_days=lost_after_days)
 case = crmlab.strategy.reallocation_case(distributor, margin="margin", score="score", retention=0.8, lost="lost",
                                          top_share=top_share, n_sims=n_sims, seed=seed, lang=ctx.lang)
 nb.show_table(case.summary, "strategy.case31", {"zh": "资源再分配前后的利润（模拟）", "en": "Profit before and after re-allocation (simulated)"}[ctx.lang])

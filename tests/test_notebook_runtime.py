@@ -124,6 +124,7 @@ def test_display_helpers_carry_metadata(chapter_dir, shown):
     nb.show_table(frame, "top", "Top customers", note="CDNOW")
     data, meta = shown[-1]
     payload = data[nb.TABLE_MIME]
+    assert payload["columns"] == ["customer_id", "value"]  # labels in the run's language
     assert payload["id_columns"] == ["customer_id"] and payload["data"] == [["a<b>", 1.5],
                                                                             ["c", None]]
     assert "a&lt;b&gt;" in data["text/html"] and "<b>" not in data["text/html"].split("</p>")[1]
@@ -144,6 +145,33 @@ def test_display_helpers_carry_metadata(chapter_dir, shown):
         nb.finding("bad key", 1, zh="x", en="y")
     with pytest.raises(ParameterError, match="no key/caption"):
         nb.show_figure(matplotlib.pyplot.figure())
+
+
+def test_show_table_takes_a_table_translates_labels_and_encodes_infinity(chapter_dir, shown):
+    import json
+
+    import crmlab.value  # noqa: F401  (registers the value_share / top_share labels)
+    from crmlab.tables import Table
+
+    nb.setup({"lang": "zh"}, chapter="02_rfm")
+    frame = pd.DataFrame({"value_share": [0.5, np.inf], "churn_rate": [-np.inf, np.nan]},
+                         index=pd.Index([0.2, 0.5], name="top_share"))
+    tab = Table(frame, "value.demo", {"zh": "演示表", "en": "Demo"}, note={"zh": "注", "en": "note"})
+    nb.show_table(tab, "value.demo-shown")
+    data, meta = shown[-1]
+    assert meta == {"kind": "table", "key": "value.demo-shown", "caption": "演示表", "note": "注"}
+    payload = data[nb.TABLE_MIME]
+    assert payload["columns"] == ["价值占比", "流失率"] and payload["index_names"] == ["头部客户比例"]
+    assert payload["data"] == [[0.5, "-∞"], ["∞", None]]  # ±inf as ∞, NaN blank
+    json.dumps(payload, allow_nan=False)  # strict JSON: no Infinity/NaN tokens
+    assert "价值占比" in data["text/html"] and "value_share" not in data["text/html"]
+    nb.show_table(tab)  # key and caption from the Table itself
+    assert shown[-1][1]["key"] == "value.demo" and shown[-1][1]["caption"] == "演示表"
+    nb.show_table(frame.rename_axis("segment"), "en-labels", "x")  # a DataFrame is translated too
+    assert shown[-1][0][nb.TABLE_MIME]["index_names"] == ["客户细分"]
+    assert nb.localise(frame, "en").columns.tolist() == ["Share of value", "churn rate"]
+    with pytest.raises(ParameterError, match="key= and caption="):
+        nb.show_table(frame)
 
 
 def test_papermill_run_fails_fast_on_an_unknown_parameter(tmp_path):

@@ -8,7 +8,9 @@ Executions (shared by the tests through one module-scoped fixture, two at a time
 - every chapter on a small simulated case (``dataset="simulated-retail"``);
 - every chapter on a user-style CSV with Chinese headers, GB18030-encoded, passed as
   ``dataset=<path>`` with the column names passed through;
-- three bad parameters, which must stop at the setup cell with crmlab's message.
+- three bad parameters, which must stop at the setup cell with crmlab's message;
+- an event log without amounts passed as ``dataset=<path>`` to a chapter that analyses spend,
+  which must stop at the loading cell with crmlab's DataError.
 
 The simulated and CSV runs use lighter chapter options (fewer bootstrap refits, one benchmark
 log...) to keep the suite fast; the zh/en runs use the chapter defaults.
@@ -75,6 +77,14 @@ def _user_csv(directory: Path) -> Path:
     return path
 
 
+def _log_without_amounts(directory: Path) -> Path:
+    """An event log (customer, date) with no amount column, as a CRM export of visits might be."""
+    tx = crmlab.datasets.simulate_retail(200, seed=3)
+    path = directory / "visits.csv"
+    tx.frame[["customer_id", "date"]].to_csv(path, index=False)
+    return path
+
+
 def _execute(job):
     name, chapter, params, out = job
     try:
@@ -101,6 +111,7 @@ def runs(tmp_path_factory):
                                                  "lang": "zh", **LIGHT[chapter]}))
     for kind, params in BAD.items():
         jobs.append((f"bad/{kind}", "02_rfm", {"dataset": "cdnow-sample", **params}))
+    jobs.append(("bad/no-amount", "03_clv", {"dataset": str(_log_without_amounts(tmp))}))
     jobs = [(name, ch, params, tmp / (name.replace("/", "__") + ".ipynb")) for name, ch, params in jobs]
     # Two kernels at a time on a 2-core machine; keep each kernel's BLAS/OpenMP to one thread.
     saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -191,6 +202,10 @@ def test_value_theory_findings_equal_crmlab(runs):
     assert f["whale_peak"] >= 1  # the peak of cumulative profit is at least the total
     # retention economics with the defaults: margin m, r=0.6, d=0.1, delta=0.05
     assert f["retention_clv_change"] == pytest.approx((0.65 / (1.1 - 0.65)) / (0.6 / (1.1 - 0.6)) - 1, rel=1e-9)
+    bank = crmlab.datasets.simulate_bank(2000, seed=42)
+    scores = crmlab.value.value_scores(bank, method="entropy").scores
+    vm = crmlab.value.value_matrix(scores["current_value"], scores["potential_value"], split="median")
+    assert f["bank_top_share"] == pytest.approx(float((vm["value_class"] == "top").mean()), rel=1e-12)
 
 
 def test_rfm_findings_equal_crmlab(runs):
@@ -202,10 +217,18 @@ def test_rfm_findings_equal_crmlab(runs):
     summary = crmlab.summarise(tx, observation_end=obs, calibration_end=cal, time_unit="W")
     seg = crmlab.rfm.segment(scores, rules="classic10")
     rho = crmlab.rfm.validate(scores, summary, by="segment", segments=seg).spearman[0]
+    assert f["first_segment_share"] == pytest.approx(float((seg["segment"] == seg["segment"].cat.categories[0]).mean()))
     assert -1 <= f["rfm_spearman"] <= 1
     assert f["rfm_spearman"] == pytest.approx(float(rho), rel=1e-5)  # see the language test
     assert f["n_customers"] == len(scores)
     assert 0.2 <= f["case31_top_sales_share"] < 1  # the best 20% hold at least their head count
+    d = crmlab.datasets.simulate_distributor(300, seed=42)
+    top = crmlab.rfm.select_top(d, {"sales_value": "+", "sales_volume": "+", "receivables": "-",
+                                    "purchase_cycle": "-"}, weights="entropy", share=0.2)
+    chosen = d.loc[top.index[top["selected"]], "sales_value"].sum() / d["sales_value"].sum()
+    assert f["case31_top_sales_share"] == pytest.approx(chosen, rel=1e-12)
+    # the top 20% by sales alone hold at least as much as any other 20% (Case 3-1's comparison)
+    assert chosen <= f["sales_top_share"] < 1
 
 
 def test_clv_findings_equal_crmlab(runs):
@@ -290,6 +313,17 @@ def test_bad_parameter_fails_fast_with_crmlab_message(runs, kind, message):
     assert later and all(c.get("execution_count") is None for c in later)
 
 
+def test_log_without_amounts_stops_with_crmlab_data_error(runs):
+    out, exc = runs["bad/no-amount"]
+    assert exc is not None, "a chapter that analyses spend must refuse a log without amounts"
+    assert exc.ename == "DataError"  # crmlab's message, not a KeyError from pandas
+    assert "needs purchase amounts" in exc.evalue and "amount_col=" in exc.evalue
+    nb = nbformat.read(out, as_version=4)
+    failed = [c for c in nb.cells if c.cell_type == "code"
+              and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert len(failed) == 1 and "crmlab.datasets.load(" in failed[0].source
+
+
 # --------------------------------------------------------------------------------------------
 # static conventions (no execution)
 # --------------------------------------------------------------------------------------------
@@ -339,6 +373,45 @@ def test_code_cells_define_nothing(chapter):
             bad = [n for n in ast.walk(tree)
                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
             assert not bad, cell.source
+
+
+# Frame manipulation that belongs in crmlab, not in a chapter (calls into crmlab are fine).
+FRAME_METHODS = ("groupby", "apply", "agg", "aggregate", "transform", "pivot_table", "sample")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_cells_hold_no_frame_arithmetic(chapter):
+    for cell in _read(chapter).cells:
+        if cell.cell_type != "code" or "solution" in cell.metadata.get("tags", []):
+            continue
+        tree = ast.parse(cell.source)
+        methods = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Call)
+                   and isinstance(n.func, ast.Attribute) and n.func.attr in FRAME_METHODS]
+        assert not methods, f"{chapter}: move into crmlab: {methods}"
+        # arithmetic on a column or frame selection (frame["x"] * y, frame.loc[...] / z)
+        arithmetic = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.BinOp, ast.Compare))
+                      and any(isinstance(side, ast.Subscript) for side in
+                              ([n.left, n.right] if isinstance(n, ast.BinOp) else [n.left, *n.comparators]))]
+        arithmetic = [a for a in arithmetic if not a.startswith(("ctx.", "{"))]
+        assert not arithmetic, f"{chapter}: frame arithmetic belongs in crmlab: {arithmetic}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_loading_cell_uses_datasets_load(chapter):
+    code = [c for c in _read(chapter).cells if c.cell_type == "code"]
+    load = code[2]
+    assert "crmlab.datasets.load(dataset," in load.source and "require_amount=True" in load.source
+    for name in ("customer_col", "date_col", "amount_col", "observation_end", "calibration_end", "currency",
+                 "n_simulated", "seed"):
+        assert f"={name}" in load.source, name
+    assert not any("read_transactions" in c.source or "load_cdnow" in c.source for c in code)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_time_unit_comment_lists_the_valid_units(chapter):
+    help_text = nbk.notebook_parameters(_source(chapter))["time_unit"].help
+    listed = set(re.findall(r'"([A-Z])"', help_text))
+    assert listed == set(crmlab.units.UNITS), (listed, crmlab.units.UNITS)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
