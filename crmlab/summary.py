@@ -388,6 +388,19 @@ def _exact(amount):
     return amount.cast(dt.Decimal(38, AMOUNT_SCALE))
 
 
+def _exact_difference(a, b):
+    """Ibis expression: ``a - b`` of two exact sums, still exact on every engine.
+
+    Spark gives the difference of two DECIMAL(38, s) one more digit of precision than 38 and so
+    drops a decimal place; as DECIMAL(37, s) (28 integer digits, far above AMOUNT_LIMIT times
+    any transaction count) the difference fits DECIMAL(38, s) on Spark and DuckDB alike.
+    """
+    import ibis.expr.datatypes as dt
+
+    narrow = dt.Decimal(37, AMOUNT_SCALE)
+    return a.cast(narrow) - b.cast(narrow)
+
+
 def _as_float(value):
     """Ibis expression: an exact decimal sum converted to float64, once, at the end."""
     return value.cast("float64")
@@ -441,7 +454,8 @@ def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool)
     if has_amount:
         repeats = cust.n_periods - 1
         cols["monetary_value"] = (repeats > 0).ifelse(
-            _as_float(cust.total_amount - cust.first_value) / repeats.cast("float64"), 0.0)
+            _as_float(_exact_difference(cust.total_amount, cust.first_value))
+            / repeats.cast("float64"), 0.0)
     cols.update(first_purchase=cust.first_purchase, last_purchase=cust.last_purchase,
                 n_transactions=cust.n_transactions.cast("int64"))
     if has_amount:

@@ -106,3 +106,15 @@ def test_spark_sums_do_not_depend_on_partitioning(spark, spark_con, log):
     for summary, rfm in results[1:]:
         pd.testing.assert_frame_equal(summary, results[0][0], check_exact=True)
         pd.testing.assert_frame_equal(rfm, results[0][1], check_exact=True)
+
+
+def test_spark_equals_duckdb_with_non_currency_amounts(spark, spark_con, log):
+    """Amounts with many decimals are rounded to 9 on both engines before the exact sums."""
+    odd = log.assign(amount=log["amount"] * 3.141592653589793 / 7.0)
+    kw = dict(observation_end="2020-03-31", calibration_end="2019-12-31", time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spark.createDataFrame(odd).createOrReplaceTempView("crmlab_tx_odd")
+        got = crmlab.summarise(spark_con.table("crmlab_tx_odd"), **kw)
+        duck = crmlab.summarise(odd, **kw)
+    pd.testing.assert_frame_equal(got, duck, check_exact=False, rtol=1e-12, atol=0)
