@@ -84,7 +84,9 @@ ctx = nb.setup(globals(), chapter="{self.stem}")''', "remove-input")
             "language_info": {"name": "python"},
         }
         for i, cell in enumerate(nb.cells):
-            cell["id"] = f"{self.stem[:2]}-{i:03d}"
+            # the ids nbstripout's git filter writes (it renumbers cells 0, 1, ...), so the
+            # committed notebooks equal the generator's output in a fresh clone too
+            cell["id"] = str(i)
         return nb
 
 
