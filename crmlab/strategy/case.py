@@ -41,20 +41,20 @@ def composite_score(frame: pd.DataFrame, criteria: dict) -> pd.Series:
     """Several criteria combined into one score in [0, 1] (the owner's "best 20%" choice).
 
     ``criteria`` maps a column to a weight; a negative weight means lower is better (e.g.
-    outstanding receivables 欠款额, purchase cycle 采购周期). Each column is turned into its
-    percentile rank first, so units do not matter; weights are normalised by their absolute sum.
+    outstanding receivables 欠款额, purchase cycle 采购周期). This is
+    :func:`crmlab.rfm.select_top`'s weighted min–max score, with weights normalised by their
+    absolute sum; the one Case 3-1 ranking of the package.
     """
+    from ..rfm import select_top
+
     need_frame(frame)
     if not criteria:
         raise ParameterError("criteria= must map at least one column to a weight.")
-    total = sum(abs(w) for w in criteria.values())
-    if total == 0:
+    if sum(abs(w) for w in criteria.values()) == 0:
         raise ParameterError("criteria weights are all zero.")
-    score = np.zeros(len(frame))
-    for col, w in criteria.items():
-        pr = pd.Series(numeric_column(frame, col)).rank(pct=True).to_numpy()
-        score += (abs(w) / total) * (pr if w > 0 else 1 - pr + 1 / len(frame))
-    return pd.Series(score, index=frame.index, name="composite_score")
+    ranked = select_top(frame, {c: "+" if w > 0 else "-" for c, w in criteria.items()},
+                        weights={c: abs(w) for c, w in criteria.items()}, share=1.0)
+    return ranked["score"].reindex(frame.index).rename("composite_score")
 
 
 def case_inputs(frame: pd.DataFrame, *, gross_margin: float, lost_after_days: float,
