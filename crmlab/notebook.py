@@ -504,7 +504,9 @@ def localise(frame, lang: str | None = None):
     """A copy of ``frame`` (DataFrame or Series) with column and index labels in ``lang``.
 
     Labels are looked up with :func:`crmlab.tables.label` (``col.<name>`` first, then the name
-    itself); unknown labels and non-strings are kept.
+    itself); unknown labels and non-strings are kept. Category names in text columns (e.g. the
+    ``outcome`` of a test table) are translated the same way, and in Chinese boolean cells read
+    是 / 否.
     """
     import pandas as pd
 
@@ -523,9 +525,24 @@ def localise(frame, lang: str | None = None):
         new = index.map(lambda v: label(v, lang))
         return new.rename(label(index.name, lang))
 
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if pd.api.types.is_bool_dtype(col):
+            if lang == "zh":
+                out.isetitem(i, col.map(lambda v: _BOOL_ZH.get(v, v)).astype(object))
+        elif (isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(col)
+              or pd.api.types.is_string_dtype(col)):
+            values = col.dropna().unique()
+            if len(values) and all(isinstance(v, str) for v in values):
+                mapping = {v: label(v, lang) for v in values}
+                if any(k != v for k, v in mapping.items()):
+                    out.isetitem(i, col.map(lambda v: mapping.get(v, v)).astype(object))
     out.columns = tr(out.columns)
     out.index = tr(out.index)
     return out
+
+
+_BOOL_ZH = {True: "是", False: "否"}
 
 
 def show_table(frame, key: str | None = None, caption: str | None = None, *, id_columns=None,

@@ -434,13 +434,13 @@ def name_segments(centers: pd.DataFrame, *, value_cols=("monetary", "frequency")
 # tiers and B2B counts
 # ---------------------------------------------------------------------------------------------
 def tiers(frame: pd.DataFrame, columns=("value", "potential", "loyalty"), *,
-          cuts=(1 / 3, 2 / 3)) -> pd.DataFrame:
+          cuts=(1 / 3, 2 / 3), lang: str | None = None) -> pd.DataFrame:
     """High / mid / low on each column, by quantile rank (ties share a tier).
 
     A customer is *low* when the share of customers strictly below them is under ``cuts[0]``,
     *high* when it is at least ``cuts[1]``, *mid* otherwise. Returns one ordered categorical
     column per input column (keys ``tier.low``/``tier.mid``/``tier.high``) and ``combined``
-    (e.g. ``"high-mid-low"``).
+    (e.g. ``"high-mid-low"``; with ``lang`` the tier names in that language, ``"高-中-低"``).
     """
     lo, hi = (float(c) for c in cuts)
     if not 0 < lo < hi < 1:
@@ -453,7 +453,10 @@ def tiers(frame: pd.DataFrame, columns=("value", "potential", "loyalty"), *,
         below = np.searchsorted(np.sort(v), v, side="left") / len(v)
         code = np.where(below < lo, 0, np.where(below >= hi, 2, 1))
         out[c] = pd.Categorical.from_codes(code, categories=keys, ordered=True)
-    out["combined"] = ["-".join(k.split(".")[1] for k in row) for row in
+    if lang is not None:
+        lang = i18n.check_lang(lang)
+    name = (lambda k: i18n.t(k, lang)) if lang is not None else (lambda k: k.split(".")[1])
+    out["combined"] = ["-".join(name(k) for k in row) for row in
                        zip(*(out[c].astype(str) for c in x.columns))]
     return out
 

@@ -137,6 +137,16 @@ _COLUMN_LABELS = {
     "dimension": ("维度", "dimension"),
     "discount_rate": ("贴现率", "discount rate"),
     "horizon": ("预测期", "horizon"),
+    # DataFrame.describe() percentiles
+    "25%": ("25%分位数", "25%"),
+    "50%": ("中位数", "50%"),
+    "75%": ("75%分位数", "75%"),
+    # campaign outcomes (crmlab.datasets.simulate_campaign) as named in test tables
+    "response": ("响应", "response"),
+    "spend": ("消费额", "spend"),
+    "clv_post": ("活动后 CLV", "post-campaign CLV"),
+    "current_value": ("当前价值", "current value"),
+    "potential_value": ("潜在价值", "potential value"),
 }
 
 

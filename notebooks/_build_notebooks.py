@@ -818,7 +818,8 @@ Customers are high, mid or low on value (total spend), potential (future CLV) an
 """)
     c.code("""
 tiers = crmlab.segments.tiers(customers.assign(value=customers["monetary"], potential=customers["clv"],
-                                                loyalty=customers["frequency"]), cuts=tuple(tier_cuts))
+                                                loyalty=customers["frequency"]), cuts=tuple(tier_cuts),
+                              lang=ctx.lang)
 tier_counts = tiers["combined"].value_counts().rename("n_customers").to_frame()
 nb.show_table(tier_counts.head(10), "segments.tiers",
               {"zh": "价值-潜力-忠诚度组合的客户数（前 10）", "en": "Customers per value-potential-loyalty combination (top 10)"}[ctx.lang])""")

@@ -174,6 +174,25 @@ def test_show_table_takes_a_table_translates_labels_and_encodes_infinity(chapter
         nb.show_table(frame)
 
 
+def test_localise_translates_describe_labels_and_category_cells():
+    """Issue 7: describe() percentiles, grid axis names and text categories were English in zh."""
+    stats = pd.DataFrame({"frequency": [1.0, 2, 3, 4], "clv": [5.0, 6, 7, 9]}).describe().T
+    zh = nb.localise(stats, "zh")
+    assert zh.columns.tolist() == ["计数", "均值", "标准差", "最小值", "25%分位数", "中位数", "75%分位数", "最大值"]
+    assert zh.index.tolist() == ["购买频率", "客户终生价值"]
+    assert nb.localise(stats, "en").columns.tolist()[4:7] == ["25%", "50%", "75%"]
+    grid = pd.DataFrame([[1.0, 2.0]], index=pd.Index([0.1], name="discount_rate"),
+                        columns=pd.Index([26, 52], name="horizon"))
+    assert nb.localise(grid, "zh").columns.name == "预测期"
+    assert nb.localise(grid, "zh").index.name == "贴现率"
+    cells = pd.DataFrame({"indicator": pd.Categorical(["consumption_value", "unknown_name"]),
+                          "customer_id": ["C1", "C2"], "flag": [True, False]})
+    zh = nb.localise(cells, "zh")
+    assert zh.iloc[:, 0].tolist() == ["消费价值", "unknown_name"]  # unknown names are kept
+    assert zh.iloc[:, 1].tolist() == ["C1", "C2"] and zh.iloc[:, 2].tolist() == ["是", "否"]
+    assert cells["flag"].dtype == bool  # the input is not modified
+
+
 def test_papermill_run_fails_fast_on_an_unknown_parameter(tmp_path):
     """papermill itself only warns about an unknown parameter; setup() stops the run."""
     source = make_beta(tmp_path)

@@ -125,6 +125,18 @@ def test_tiers_high_mid_low():
         sg.tiers(f, cuts=(0.8, 0.2))
 
 
+def test_tiers_combined_names_follow_lang():
+    """Issue 7: the combinations shown in the zh report read 高-低-高, not high-low-high."""
+    f = pd.DataFrame({"value": np.arange(300.0), "potential": np.arange(300.0)[::-1],
+                      "loyalty": np.repeat([1.0, 2.0, 3.0], 100)})
+    zh, en = sg.tiers(f, lang="zh"), sg.tiers(f, lang="en")
+    assert zh.loc[299, "combined"] == "高-低-高" and zh.loc[0, "combined"] == "低-高-低"
+    assert en["combined"].tolist() == sg.tiers(f)["combined"].tolist()  # en reads as the keys
+    assert (zh["value"] == en["value"]).all()  # the tier columns stay language-free keys
+    with pytest.raises(ParameterError):
+        sg.tiers(f, lang="fr")
+
+
 def test_type_region_counts():
     d = simulate_distributor(300, seed=0)
     tab = sg.type_region_counts(d, lang="zh")

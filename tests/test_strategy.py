@@ -198,6 +198,35 @@ def test_blattberg_deighton_optimum_matches_a_continuous_optimiser():
     assert unc.equity_ci_low < unc.equity_ci_high
 
 
+def test_acquisition_retention_optimum_table_is_labelled_in_both_languages():
+    """Issue 7: the transposed optimum showed a bare ``0`` column in the zh report."""
+    from crmlab import notebook as nb
+
+    kw = dict(margin=(100.0, 15.0), discount_rate=0.15, acq_ceiling=0.4, acq_k=S.bd_calibrate(0.4, 20.0, 0.2),
+              ret_ceiling=0.9, ret_k=S.bd_calibrate(0.9, 10.0, 0.6), grid=21, n_draws=5)
+    shown = S.acquisition_vs_retention(**kw)["optimum"].T
+    zh, en = nb.localise(shown, "zh"), nb.localise(shown, "en")
+    assert zh.columns.tolist() == ["估计值"] and en.columns.tolist() == ["estimate"]
+    assert {"获取投入", "保持投入", "客户资产", "客户资产区间下限"} <= set(zh.index)
+    assert not any(isinstance(v, str) and v.isascii() for v in zh.index)
+
+
+def test_ab_test_table_reads_chinese_in_zh():
+    """Issue 7: outcome names and the significance flag of the campaign tests were English."""
+    from crmlab import notebook as nb
+
+    camp = simulate_campaign(400, seed=1)
+    tests = pd.concat([S.ab_test(camp, treatment="treatment", outcome="response", kind="proportion", lang="zh"),
+                       S.ab_test(camp, treatment="treatment", outcome="spend", kind="mean", lang="zh")],
+                      ignore_index=True)
+    zh = nb.localise(tests, "zh")
+    assert list(dict.fromkeys(zh["结果变量"])) == ["响应", "消费额"]
+    assert set(zh["显著"]) <= {"是", "否"}
+    en = nb.localise(tests, "en")
+    assert list(dict.fromkeys(en["outcome"])) == ["response", "spend"]
+    assert en["significant"].tolist() == tests["significant"].tolist()  # en keeps the booleans
+
+
 def test_churn_value_by_segment():
     f = pd.DataFrame({"seg": ["a", "a", "b"], "clv": [100.0, 50.0, 10.0], "pa": [0.9, 0.5, 0.0]})
     out = S.churn_value(f, segment="seg", value="clv", p_alive="pa")

@@ -150,8 +150,8 @@ def acquisition_vs_retention(
     margin). Any of ``margin``, ``acq_k``, ``ret_k`` may be ``(mean, sd)``; with ``n_draws`` > 0
     the optimum is recomputed on simulated inputs and intervals are returned.
 
-    Returns a dict: ``optimum`` (one-row DataFrame: acq_spend, ret_spend, acq_rate, ret_rate,
-    equity, with intervals when simulated) and ``surface`` (DataFrame of equity over the grid,
+    Returns a dict: ``optimum`` (one-row DataFrame indexed ``"estimate"``: acq_spend, ret_spend,
+    acq_rate, ret_rate, equity, with intervals when simulated) and ``surface`` (DataFrame of equity over the grid,
     at the mean inputs).
     """
     def mean_of(v):
@@ -187,7 +187,7 @@ def acquisition_vs_retention(
             row[f"{col}_ci_low"], row[f"{col}_ci_high"] = np.quantile(x, [alpha / 2, 1 - alpha / 2])
     surf = pd.DataFrame(surface, index=pd.Index(A, name="acq_spend"),
                         columns=pd.Index(R, name="ret_spend"))
-    return {"optimum": pd.DataFrame([row]), "surface": surf}
+    return {"optimum": pd.DataFrame([row], index=["estimate"]), "surface": surf}
 
 
 def churn_value(
