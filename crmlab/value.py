@@ -1398,6 +1398,20 @@ def plot_delivered_value(dv: pd.DataFrame, lang: str = "zh",
     return fig
 
 
+def item_label(item, lang: str = "zh"):
+    """Display name of a survey item: ``product_value_2`` reads 产品价值2 / Product value 2.
+
+    An item named ``<construct>_<number>`` whose construct has a label is shown as that label
+    and the number; any other name goes through :func:`crmlab.tables.label`.
+    """
+    if isinstance(item, str):
+        base, _, num = item.rpartition("_")
+        if base and num.isdigit() and label(base, lang) != base:
+            sep = "" if i18n.check_lang(lang) == "zh" else " "
+            return f"{label(base, lang)}{sep}{num}"
+    return label(item, lang)
+
+
 def plot_loadings(loadings: pd.DataFrame, lang: str = "zh"):
     """Heatmap of factor loadings (items × factors)."""
     import seaborn as sns
@@ -1406,6 +1420,7 @@ def plot_loadings(loadings: pd.DataFrame, lang: str = "zh"):
 
     fig, ax = figure("value.loadings", i18n.t("value.loadings", lang),
                      figsize=(6.0, max(3.0, 0.25 * len(loadings))))
+    loadings = loadings.rename(index=lambda item: item_label(item, lang))
     sns.heatmap(loadings, ax=ax, cmap="RdBu_r", center=0, vmin=-1, vmax=1, annot=len(loadings) <= 30,
                 fmt=".2f", cbar=True)
     ax.set_xlabel(i18n.t("value.factor", lang))

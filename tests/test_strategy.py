@@ -377,6 +377,13 @@ def test_figures_carry_keys_and_chinese_labels(campaign):
     keys = {f.crmlab_key for f in figs}
     assert len(keys) == len(figs) and all(k.startswith("strategy_") for k in keys)
     assert figs[2].axes[0].get_xlabel() == "目标客户比例"
+    # issue 7: outcome and rule names are labelled, not the raw column/score names
+    assert all(t.get_text().startswith("响应 · ") for t in figs[0].axes[0].get_yticklabels())
+    uplift = S.figures.qini_plot({"uplift": q}, lang="zh")
+    assert [t.get_text() for t in uplift.axes[0].get_legend().get_texts()] == ["增益"]
+    assert [t.get_text() for t in S.figures.qini_plot({"uplift": q}, lang="en").axes[0]
+            .get_legend().get_texts()] == ["uplift"]
+    figs += [uplift]
     for f in figs:
         plt.close(f)
 

@@ -390,6 +390,10 @@ def test_figures_carry_keys_and_captions(bank, survey):
     assert keys == ["value.lorenz", "value.whale", "value.pyramid", "value.matrix",
                     "value.delivered", "value.loadings"]
     assert "Gini" in figs[0].crmlab_caption and figs[2].crmlab_caption == "客户金字塔"
+    items = [t.get_text() for t in figs[5].axes[0].get_yticklabels()]  # issue 7: no raw item names
+    assert "产品价值1" in items and not any(t.isascii() for t in items)
+    assert v.item_label("product_value_2", "en") == "Product value 2"
+    assert v.item_label("q_7", "zh") == "q_7"  # no label for the construct: kept as given
     for f in figs:
         plt.close(f)
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import i18n
 from ..plots import figure, label
+from ..tables import label as col_label
 
 i18n.register({
     "strategy.fig.forest": {"zh": "活动效应及置信区间", "en": "Campaign effects with confidence intervals"},
@@ -45,7 +46,8 @@ def forest_plot(results: pd.DataFrame, *, lang: str = "zh"):
     y = np.arange(len(results))[::-1]
     err = [results["effect"] - results["ci_low"], results["ci_high"] - results["effect"]]
     ax.errorbar(results["effect"], y, xerr=err, fmt="o", color="C0", capsize=4)
-    ax.set_yticks(y, [f"{o} · {tname}" for o, tname in zip(results["outcome"], results["test"])])
+    ax.set_yticks(y, [f"{col_label(o, lang)} · {tname}"
+                      for o, tname in zip(results["outcome"], results["test"])])
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_xlabel(label("strategy.fig.effect", lang))
     return fig
@@ -56,8 +58,8 @@ def qini_plot(results: dict, *, lang: str = "zh"):
     fig, axes = figure("strategy_qini", label("strategy.fig.qini", lang), figsize=(10, 4.2), ncols=2)
     for i, (name, res) in enumerate(results.items()):
         c = res.curve
-        axes[0].plot(c["fraction"], c["qini"], label=str(name), color=f"C{i}")
-        axes[1].plot(c["fraction"], c["uplift_curve"], label=str(name), color=f"C{i}")
+        axes[0].plot(c["fraction"], c["qini"], label=str(col_label(name, lang)), color=f"C{i}")
+        axes[1].plot(c["fraction"], c["uplift_curve"], label=str(col_label(name, lang)), color=f"C{i}")
         axes[0].plot(c["fraction"], c["random_qini"], color="grey", lw=0.8, ls="--")
         axes[1].plot(c["fraction"], c["random_uplift"], color="grey", lw=0.8, ls="--")
     for ax, key in zip(axes, ("strategy.fig.qini_y", "strategy.fig.uplift_y")):
@@ -91,8 +93,9 @@ def gain_lift_plot(results: dict, *, lang: str = "zh"):
     fig, axes = figure("strategy_gain", label("strategy.fig.gain", lang), figsize=(10, 4.2), ncols=2)
     for i, (name, res) in enumerate(results.items()):
         c = res.curve
-        axes[0].plot(np.r_[0, c["fraction"]], np.r_[0, c["gain"]], marker="o", ms=3, label=str(name), color=f"C{i}")
-        axes[1].plot(c["fraction"], c["lift"], marker="o", ms=3, label=str(name), color=f"C{i}")
+        name = str(col_label(name, lang))
+        axes[0].plot(np.r_[0, c["fraction"]], np.r_[0, c["gain"]], marker="o", ms=3, label=name, color=f"C{i}")
+        axes[1].plot(c["fraction"], c["lift"], marker="o", ms=3, label=name, color=f"C{i}")
     axes[0].plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
     axes[1].axhline(1, color="grey", lw=0.8, ls="--")
     for ax, key in zip(axes, ("strategy.fig.gain_y", "strategy.fig.lift_y")):
