@@ -505,8 +505,9 @@ def localise(frame, lang: str | None = None):
 
     Labels are looked up with :func:`crmlab.tables.label` (``col.<name>`` first, then the name
     itself); unknown labels and non-strings are kept. Category names in text columns (e.g. the
-    ``outcome`` of a test table) are translated the same way, and in Chinese boolean cells read
-    是 / 否.
+    ``outcome`` of a test table) are translated the same way, a key ``<column>.<value>`` taking
+    precedence (``source.entropy`` reads 熵权法 where ``entropy`` alone reads 信息熵), and in
+    Chinese boolean cells read 是 / 否.
     """
     import pandas as pd
 
@@ -534,7 +535,9 @@ def localise(frame, lang: str | None = None):
               or pd.api.types.is_string_dtype(col)):
             values = col.dropna().unique()
             if len(values) and all(isinstance(v, str) for v in values):
-                mapping = {v: label(v, lang) for v in values}
+                name = out.columns[i]
+                mapping = {v: i18n.t(f"{name}.{v}", lang) if i18n.has(f"{name}.{v}") else label(v, lang)
+                           for v in values}
                 if any(k != v for k, v in mapping.items()):
                     out.isetitem(i, col.map(lambda v: mapping.get(v, v)).astype(object))
     out.columns = tr(out.columns)

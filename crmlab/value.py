@@ -55,6 +55,11 @@ i18n.register({
     "col.criterion": {"zh": "指标", "en": "Criterion"},
     "col.entropy": {"zh": "信息熵", "en": "Entropy"},
     "col.divergence": {"zh": "差异系数", "en": "Divergence"},
+    # the ``source`` column of ValueScores.weights: how each node's weights were obtained
+    "source.entropy": {"zh": "熵权法", "en": "entropy method"},
+    "source.equal": {"zh": "等权", "en": "equal weights"},
+    "source.ahp": {"zh": "层次分析法", "en": "AHP"},
+    "source.given": {"zh": "给定权重", "en": "given weights"},
     "col.alpha": {"zh": "Cronbach's α", "en": "Cronbach's α"},
     "col.n_items": {"zh": "题项数", "en": "Items"},
     "col.construct": {"zh": "构念", "en": "Construct"},

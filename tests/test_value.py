@@ -398,6 +398,19 @@ def test_figures_carry_keys_and_captions(bank, survey):
         plt.close(f)
 
 
+def test_weights_table_reads_chinese_in_zh(bank):
+    """Issue 7: the bank case's weight table showed node, indicator and source keys in zh."""
+    from crmlab import notebook as nb
+
+    for method, zh_source in (("entropy", "熵权法"), ("equal", "等权")):
+        w = v.value_scores(bank, method=method).weights
+        zh = nb.localise(w, "zh")
+        assert set(zh["来源"]) == {zh_source}
+        assert {"当前价值", "潜在价值"} <= set(zh["节点"]) and "消费价值" in set(zh["指标"])
+        assert not any(s.isascii() for s in zh[["节点", "指标", "来源"]].to_numpy().ravel())
+    assert set(nb.localise(w, "en")["source"]) == {"equal weights"}
+
+
 def test_margin_per_year_spreads_margin_over_the_data_span():
     import crmlab
 
