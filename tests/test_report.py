@@ -86,6 +86,15 @@ def make_beta(path: Path) -> Path:
         code("import numpy as np\nfrom crmlab import notebook as nb\n"
              'ctx = nb.setup(globals(), chapter="02_beta")', "remove-input"),
         code('assert not fail, "failure requested by the test"'),
+        code("import pandas as pd\n"
+             "plan = pd.DataFrame({f'budget_{i}': [1234567.891 * (i + 1), 2.5] for i in range(9)},"
+             " index=pd.Index(['Important value', 'General retention'], name='segment'))\n"
+             "plan['objective'] = ['Keep them and reward loyalty with a long sentence of text',"
+             " 'Recently inactive big spenders; reach out to bring them back']\n"
+             "plan['actions'] = ['Dedicated account manager; VIP benefits; Early access',"
+             " 'Proactive call-back; Personalised come-back offer; Check for problems']\n"
+             "nb.show_table(plan, 'plan',\n"
+             "              {'zh': '宽表：各类策略与预算', 'en': 'WIDE_TABLE_X plan'}[lang])"),
         code("draws = np.random.default_rng(seed).gamma(2.0, 3.0, size=n)\n"
              "nb.finding('mean_draw', float(draws.mean()), zh='模拟均值为{value:.3f}。', "
              "en='The simulated mean is {value:.3f}.')"),
@@ -187,6 +196,50 @@ def test_each_report_keeps_only_its_language(built):
     assert "This chapter studies" not in zh and "本章考察" not in en
     # exercises and solutions stay out of the thesis
     assert SOLUTION_MARKER not in zh and "练习 1" not in zh and "Exercise 1" not in en
+
+
+def test_wide_table_goes_on_a_landscape_page_without_breaking_numbers(built):
+    """Issue 8: a 12-column table with long text ran off the right edge of A4 portrait."""
+    from pypdf import PdfReader
+
+    for lang, caption in (("en", "WIDE_TABLE_X plan"), ("zh", "宽表：各类策略与预算")):
+        text = built.outputs[lang]["html"].read_text(encoding="utf-8")
+        wide = re.search(r'<div class="table-wrap wide" id="tab-2-plan">(.*?)</div>', text, re.S)
+        assert wide, "the 12-column table is not marked wide"
+        assert caption in wide.group(1)
+        assert '<td class="text">' in wide.group(1)  # long text keeps a minimum width
+        assert 'class="num">2,469,135.782<' in wide.group(1)
+        assert 'class="table-wrap wide"' not in text.split('id="tab-1-top"')[0][-60:]
+        reader = PdfReader(str(built.outputs[lang]["pdf"]))
+        pages = [(float(p.mediabox.width), float(p.mediabox.height),
+                  unicodedata.normalize("NFKC", p.extract_text() or "")) for p in reader.pages]
+        with_table = [(w, h, t) for w, h, t in pages if "2,469,135.782" in t]
+        assert with_table, "the wide table's numbers are missing from the PDF (or broken)"
+        for w, h, t in with_table:
+            assert w > h, "the wide table's page is not landscape"
+            assert "11,111,111.019" in t  # the last numeric column is on the page, unbroken
+        assert sum(w > h for w, h, _ in pages) == len(with_table)  # nothing else landscape
+        top = [(w, h) for w, h, t in pages if "C00001" in t]
+        assert top and all(w < h for w, h in top)  # narrow tables stay portrait
+
+
+def test_table_layout_rule():
+    from crmlab.report.assemble import column_widths, table_layout
+
+    narrow = column_widths(["a", "b"], [[("1.000", True), ("x", False)]])
+    assert table_layout(narrow) == ("normal", [[0, 1]])
+    long_text = "word " * 40
+    head = ["segment"] + [f"c{i}" for i in range(11)]
+    row = ([("General retention", False)] + [("12,345,678.910", True)] * 9
+           + [(long_text, False)] * 2)
+    layout, groups = table_layout(column_widths(head, [row]))
+    assert layout == "wide" and groups == [list(range(12))]
+    huge = column_widths(["segment"] + [f"c{i}" for i in range(40)],
+                         [[("General retention", False)] + [("12,345,678.910", True)] * 40])
+    layout, groups = table_layout(huge)
+    assert layout == "wide" and len(groups) > 1
+    assert all(g[0] == 0 for g in groups)  # each part repeats the row label
+    assert sorted({j for g in groups for j in g}) == list(range(41))
 
 
 def test_pdf_text_has_chinese_title_and_caption(built):

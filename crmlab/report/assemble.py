@@ -16,6 +16,7 @@ import html
 import re
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -64,6 +65,7 @@ i18n.register({
                    "en": "Customer ids are pseudonymised (C00001…); use --show-ids to show them."},
     "report.unresolved": {"zh": "未找到", "en": "not found"},
     "report.source": {"zh": "资料来源：", "en": "Source: "},
+    "report.table_part": {"zh": "（续，第{k}/{n}部分）", "en": "(continued, part {k} of {n})"},
 })
 
 _XREF = re.compile(r"@(fig|tab):([A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9])?)")
@@ -240,8 +242,78 @@ def _fmt_cell(value, digits: int) -> str:
     return str(value)
 
 
+# Table layout. Widths are estimated in em of the table's own font: a Latin character is
+# about 0.5 em, a CJK (wide) character 1 em, plus 0.8 em of cell padding. Numbers never wrap;
+# text wraps at spaces (or between CJK characters) but a text column keeps TEXT_MIN_EM.
+PORTRAIT_EM = 58.0   # A4 portrait text width (16.6 cm = 470 pt) at the 8 pt print size
+LANDSCAPE_EM = 104.0  # A4 landscape text width (25.7 cm = 728 pt) at the 7 pt wide size
+WIDE_COLUMNS = 9     # more columns than this: landscape even if the estimate fits portrait
+TEXT_MIN_EM = 8.0    # a wrapping text column is never narrower than this
+TEXT_MAX_EM = 16.0   # ... and is not estimated wider than this (it wraps beyond)
+_PAD_EM = 0.8
+
+
+def _text_em(text: str) -> float:
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
+
+
+def _word_em(text: str) -> float:
+    """Width of the longest unbreakable piece (CJK text may break between characters)."""
+    words = re.split(r"[\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text)
+    return max((_text_em(w) for w in words), default=0.0)
+
+
+def column_widths(head: list[str], body: list[list[tuple[str, bool]]]) -> list[tuple]:
+    """Estimated ``(minimum, preferred, wraps)`` width (em) of each column; ``body`` rows hold
+    ``(text, is_number)`` cells. A column wraps when a text cell is longer than TEXT_MAX_EM."""
+    out = []
+    for j, h in enumerate(head):
+        cells = [row[j] for row in body if j < len(row)]
+        num = max((_text_em(t) for t, is_num in cells if is_num), default=0.0)
+        text = [t for t, is_num in cells if not is_num]
+        natural = max((_text_em(t) for t in text), default=0.0)
+        head_min = _word_em(h)  # headers wrap between words
+        wraps = natural > TEXT_MAX_EM
+        if wraps:
+            low = max(TEXT_MIN_EM, max(_word_em(t) for t in text), num, head_min)
+            pref = max(TEXT_MAX_EM, low)
+        else:
+            low = pref = max(natural, num, head_min)
+        out.append((low + _PAD_EM, pref + _PAD_EM, wraps))
+    return out
+
+
+def table_layout(widths: list[tuple]) -> tuple[str, list[list[int]]]:
+    """``("normal"|"wide", column groups)`` from :func:`column_widths`.
+
+    A table with more than WIDE_COLUMNS columns, or whose preferred width exceeds the
+    portrait text block, is "wide": in print it goes on a landscape page in a smaller font.
+    One whose minimum width exceeds even the landscape block is split into column groups,
+    each repeating the first column (the index or row label).
+    """
+    if len(widths) <= WIDE_COLUMNS and sum(w[1] for w in widths) <= PORTRAIT_EM:
+        return "normal", [list(range(len(widths)))]
+    if sum(w[0] for w in widths) <= LANDSCAPE_EM or len(widths) <= 2:
+        return "wide", [list(range(len(widths)))]
+    groups, current, used = [], [0], widths[0][0]
+    for j in range(1, len(widths)):
+        if used + widths[j][0] > LANDSCAPE_EM and len(current) > 1:
+            groups.append(current)
+            current, used = [0], widths[0][0]
+        current.append(j)
+        used += widths[j][0]
+    groups.append(current)
+    return "wide", groups
+
+
 def render_table(payload: dict, meta: dict, lang: str, ids: Pseudonyms) -> str:
-    """An escaped HTML table from a :func:`crmlab.notebook.table_payload`."""
+    """An escaped HTML table from a :func:`crmlab.notebook.table_payload`.
+
+    A table wider than the portrait text block (see :func:`table_layout`) is marked
+    ``wide``: in print it sits on an A4 landscape page in a 7 pt font, and one too wide for
+    that is split into column groups. Number cells never wrap; long text cells keep a
+    readable minimum width.
+    """
     esc = html.escape
     digits = int(payload.get("digits", 3))
     id_cols = set(payload.get("id_columns") or [])
@@ -251,29 +323,52 @@ def render_table(payload: dict, meta: dict, lang: str, ids: Pseudonyms) -> str:
     if show_index:
         head.append(" / ".join(n for n in payload.get("index_names") or [] if n) or "")
     head += columns
-    rows = []
+    body = []  # rows of (text, is_number, is_header)
     for idx, row in zip(payload.get("index") or [], payload.get("data") or []):
         cells = []
         if show_index:
             value = ids(idx) if "__index__" in id_cols else idx
-            cells.append(f"<th>{esc(_fmt_cell(value, digits))}</th>")
+            cells.append((_fmt_cell(value, digits), False, True))
         for col, value in zip(columns, row):
             value = ids(value) if col in id_cols else value
-            cls = ' class="num"' if isinstance(value, (int, float)) and not isinstance(
-                value, bool) else ""
-            cells.append(f"<td{cls}>{esc(_fmt_cell(value, digits))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+            is_num = isinstance(value, (int, float)) and not isinstance(value, bool)
+            cells.append((_fmt_cell(value, digits), is_num, False))
+        body.append(cells)
+    widths = column_widths(head, [[(t, n) for t, n, _ in r] for r in body])
+    layout, groups = table_layout(widths)
+    text_cols = {j for j, w in enumerate(widths) if w[2]}
+
+    def cell(j, text, is_num, is_head):
+        cls = "num" if is_num else ("text" if j in text_cols else "")
+        attr = f' class="{cls}"' if cls else ""
+        tag = "th" if is_head else "td"
+        return f"<{tag}{attr}>{esc(text)}</{tag}>"
+
+    def one_table(cols):
+        heads = "".join(('<th class="text">' if j in text_cols else "<th>")
+                        + f"{esc(head[j])}</th>" for j in cols)
+        rows = "".join("<tr>" + "".join(cell(j, *r[j]) for j in cols if j < len(r)) + "</tr>"
+                       for r in body)
+        return f"<table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+
     caption = f"{meta['label']} {meta.get('caption', '')}"
-    n_rows, shown = payload.get("n_rows", len(rows)), len(rows)
+    n_rows, shown = payload.get("n_rows", len(body)), len(body)
     if n_rows > shown:
         caption += i18n.t("report.rows_shown", lang, k=shown, n=n_rows)
     note = meta.get("note")
     note_html = (f'<p class="table-note">{esc(i18n.t("report.source", lang))}{esc(note)}</p>'
                  if note else "")
-    return (f'<div class="table-wrap" id="{esc(meta["anchor"])}">'
+    tables = []
+    for g, cols in enumerate(groups):
+        if g:
+            part = i18n.t("report.table_part", lang, k=g + 1, n=len(groups))
+            tables.append(f'<p class="caption table-caption table-part">{esc(part)}</p>')
+        tables.append(one_table(cols))
+    cls = "table-wrap" if layout == "normal" else "table-wrap wide"
+    split = f' data-parts="{len(groups)}"' if len(groups) > 1 else ""
+    return (f'<div class="{cls}" id="{esc(meta["anchor"])}"{split}>'
             f'<p class="caption table-caption">{esc(caption)}</p>'
-            f'<table><thead><tr>{"".join(f"<th>{esc(h)}</th>" for h in head)}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>{note_html}</div>')
+            f'{"".join(tables)}{note_html}</div>')
 
 
 def render_chapter(ch: Chapter, chapters: list[Chapter], lang: str, ids: Pseudonyms,
