@@ -222,6 +222,7 @@ def test_ab_test_table_reads_chinese_in_zh():
     zh = nb.localise(tests, "zh")
     assert list(dict.fromkeys(zh["结果变量"])) == ["响应", "消费额"]
     assert set(zh["显著"]) <= {"是", "否"}
+    assert "response" not in tests.loc[0, "verdict"] and "响应" in tests.loc[0, "verdict"]
     en = nb.localise(tests, "en")
     assert list(dict.fromkeys(en["outcome"])) == ["response", "spend"]
     assert en["significant"].tolist() == tests["significant"].tolist()  # en keeps the booleans

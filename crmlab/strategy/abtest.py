@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import i18n
 from ..errors import ParameterError
+from ..tables import label
 from ._common import (
     binary_column,
     bootstrap_means,
@@ -64,7 +65,7 @@ def _verdict(outcome, effect, lo, hi, p, alpha, lang, null=0.0):
     else:
         key = "strategy.verdict.none"
     return i18n.t(
-        key, lang, outcome=outcome, effect=_fmt(effect), lo=_fmt(lo), hi=_fmt(hi),
+        key, lang, outcome=label(outcome, lang), effect=_fmt(effect), lo=_fmt(lo), hi=_fmt(hi),
         p=f"{p:.3g}", level=f"{100 * (1 - alpha):g}",
     )
 
