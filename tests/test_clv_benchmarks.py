@@ -149,3 +149,15 @@ def test_pareto_likelihood_matches_hypergeometric_form(logs):
         ours = m._loglik(np.array(theta), d, grad=False)[0]
         ref = ParetoNBDFitter._conditional_log_likelihood(theta, d["x"], d["tx"], d["T"])
         assert np.max(np.abs(ours - ref)) < 1e-9
+
+
+def test_boundary_notes_follow_the_report_language(logs, fits):
+    # office: BG/NBD runs to a, b -> inf (a common dropout probability); Pareto/NBD to s, beta -> inf
+    s, _ = logs["office"]
+    models = {"bgnbd": fits[("office", "bgnbd")], "paretonbd": fits[("office", "paretonbd")]}
+    zh = clv.holdout_report(models, s, lang="zh")
+    en = clv.holdout_report(models, s, lang="en")
+    note_zh, note_en = zh.iloc[:, -1], en.iloc[:, -1]
+    assert note_zh.str.contains("所有客户的流失概率相同").iloc[0], note_zh.tolist()
+    assert note_en.str.contains("the same dropout probability").iloc[0], note_en.tolist()
+    assert all(n for n in note_zh) and not any("same dropout" in n for n in note_zh)

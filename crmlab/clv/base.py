@@ -334,6 +334,19 @@ class Model:
             return time_unit_of(data)
         raise ModelError(f"{self.name} needs a summary DataFrame; got {type(data).__name__}.")
 
+    def _note(self, key: str, suffix: str = "", **fmt) -> str:
+        """Remember a fit note by its i18n key, so it can be shown in either language."""
+        self._note_spec = (key, suffix, fmt)
+        return i18n.t(key, "en", **fmt) + suffix
+
+    def note_in(self, lang: str = "en") -> str:
+        """``note_`` (boundary or assumption notes of the fit) in ``lang``."""
+        spec = getattr(self, "_note_spec", None)
+        if spec is None:
+            return getattr(self, "note_", "") or ""
+        key, suffix, fmt = spec
+        return i18n.t(key, lang, **fmt) + suffix
+
     def _set_params(self, theta, d, free=None, note=None):
         """Store params, log-likelihood, information criteria and standard errors."""
         self._theta = np.asarray(theta, float)
@@ -346,8 +359,11 @@ class Model:
         n = self.n_customers_
         self.aic_ = -2 * self.log_likelihood_ + 2 * kfree
         self.bic_ = -2 * self.log_likelihood_ + np.log(n) * kfree
-        self.note_ = note or (f"{i18n.t('clv.at_bound', 'en')}: {self.convergence_.boundary}"
-                              if self.convergence_.boundary else "")
+        if note is None:
+            self._note_spec = None
+            if self.convergence_.boundary:
+                note = self._note("clv.at_bound", f": {self.convergence_.boundary}")
+        self.note_ = note or ""
         cov = np.full((len(theta), len(theta)), np.nan)
         if kfree:
             idx = np.flatnonzero(free)

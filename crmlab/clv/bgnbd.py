@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1
 
-from .. import i18n
 from .base import LOG_BOUND, Convergence, Model, _EDGE, by_x, check_columns, check_frt, frt_data, numeric, weights_of
 from .predict import ContinuousPredictions
 
@@ -143,8 +142,7 @@ class BetaGeo(ContinuousPredictions, Model):
             theta, its, nbd = np.exp(res2.x), its + its2, True
             res = res2
         p = 0.0 if nbd else float(theta[2])
-        note = (i18n.t("clv.no_dropout", "en") if nbd
-                else i18n.t("clv.const_dropout", "en", p=p))
+        note = self._note("clv.no_dropout") if nbd else self._note("clv.const_dropout", p=p)
         self.convergence_ = Convergence(bool(res.success), str(res.message), self.convergence_.n_starts,
                                         self.convergence_.n_iterations + its, "a, b → ∞")
         self._set_params(theta, d, note=note)

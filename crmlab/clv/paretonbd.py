@@ -165,10 +165,10 @@ class ParetoNBD(ContinuousPredictions, Model):
         r, alpha, s, beta = self._theta
         if "beta → ∞" in b and s > 1:
             self.dropout_rate_ = s / beta
-            self.note_ = i18n.t("clv.pnbd_const_rate", "en", mu=s / beta)
+            self.note_ = self._note("clv.pnbd_const_rate", mu=s / beta)
         elif "s → 0" in b:
             self.dropout_rate_ = 0.0
-            self.note_ = i18n.t("clv.pnbd_no_dropout", "en")
+            self.note_ = self._note("clv.pnbd_no_dropout")
         else:
             self.dropout_rate_ = None
         return self

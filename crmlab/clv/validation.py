@@ -83,7 +83,7 @@ def holdout_report(models, summary: pd.DataFrame, *, lang: str = "en") -> pd.Dat
             i18n.t("clv.mae", lang): float(np.mean(np.abs(err))),
             i18n.t("clv.rmse", lang): float(np.sqrt(np.mean(err**2))),
             i18n.t("clv.bias", lang): float(err.sum() / actual.sum()) if actual.sum() > 0 else np.nan,
-            i18n.t("clv.note", lang): m.note_,
+            i18n.t("clv.note", lang): m.note_in(lang),
         })
     return pd.DataFrame(rows).set_index(i18n.t("clv.model", lang))
 
