@@ -81,6 +81,8 @@ i18n.register({
     "ledger.negative_amount_kept": {"zh": "负金额行（保留）", "en": "Negative amounts (kept)"},
     "ledger.ambiguous_day_month": {"zh": "日/月顺序不明确", "en": "Ambiguous day/month order"},
     "ledger.timezone_converted": {"zh": "时区已转换为 UTC", "en": "Time zone converted to UTC"},
+    "ledger.dropped": {"zh": "剔除：", "en": "Dropped: "},
+    "ledger.customers": {"zh": "客户数", "en": "Customers"},
     "ledger.item": {"zh": "项目", "en": "Item"},
     "ledger.count": {"zh": "行数", "en": "Rows"},
 })

@@ -184,8 +184,9 @@ def test_html_has_numbered_figures_toc_references_and_crossrefs(built):
     # self-contained: no external resources
     assert not re.search(r'(src|href)="(https?:)?//', zh)
     # appendix: parameters, ledger with rows, environment
-    for needed in ("A.1 运行参数", "top_share", "rows_read", "6919", "pandas", "Git"):
+    for needed in ("A.1 运行参数", "top_share", "读取行数", "6919", "零金额行（保留）", "pandas", "Git"):
         assert needed in zh
+    assert "Rows read" in en and "Zero-amount rows (kept)" in en and "rows_read" not in zh
 
 
 def test_each_report_keeps_only_its_language(built):
