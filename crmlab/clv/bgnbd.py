@@ -55,15 +55,7 @@ class BetaGeo(ContinuousPredictions, Model):
 
     # -- data ---------------------------------------------------------------------------------
     def _prepare(self, data):
-        check_columns(data, ("frequency", "recency", "T"), self.name)
-        x = numeric(data, "frequency", self.name)
-        tx = numeric(data, "recency", self.name)
-        T = numeric(data, "T", self.name)
-        check_frt(x, tx, T, self.name)
-        w = weights_of(data, self.name)
-        if not ((x > 0) & (w > 0)).any():
-            raise ModelError_(self.name)
-        return frt_data(x, tx, T, w)
+        return prepare_frt(data, self.name)
 
     def _starts(self, d):
         w = d["w"]
@@ -239,6 +231,19 @@ class ModifiedBetaGeo(BetaGeo):
     name = "MBG/NBD"
     key = "mbgnbd"
     _shift = 1
+
+
+def prepare_frt(data, name: str):
+    """Checked (frequency, recency, T, weights) arrays of a continuous-time model's summary."""
+    check_columns(data, ("frequency", "recency", "T"), name)
+    x = numeric(data, "frequency", name)
+    tx = numeric(data, "recency", name)
+    T = numeric(data, "T", name)
+    check_frt(x, tx, T, name)
+    w = weights_of(data, name)
+    if not ((x > 0) & (w > 0)).any():
+        raise ModelError_(name)
+    return frt_data(x, tx, T, w)
 
 
 def ModelError_(name):

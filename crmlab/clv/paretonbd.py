@@ -20,8 +20,8 @@ import pandas as pd
 from scipy.special import digamma, gammaln, roots_laguerre, roots_legendre
 
 from .. import i18n
-from .base import LOG_BOUND, Model, by_x, check_columns, check_frt, frt_data, numeric, weights_of
-from .bgnbd import ModelError_
+from .base import LOG_BOUND, Model, by_x
+from .bgnbd import prepare_frt
 from .predict import ContinuousPredictions
 
 i18n.register({
@@ -111,15 +111,7 @@ class ParetoNBD(ContinuousPredictions, Model):
     param_names = ("r", "alpha", "s", "beta")
 
     def _prepare(self, data):
-        check_columns(data, ("frequency", "recency", "T"), self.name)
-        x = numeric(data, "frequency", self.name)
-        tx = numeric(data, "recency", self.name)
-        T = numeric(data, "T", self.name)
-        check_frt(x, tx, T, self.name)
-        w = weights_of(data, self.name)
-        if not ((x > 0) & (w > 0)).any():
-            raise ModelError_(self.name)
-        return frt_data(x, tx, T, w)
+        return prepare_frt(data, self.name)
 
     def _starts(self, d):
         w = d["w"]
