@@ -437,13 +437,16 @@ def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool)
         **({"value": _exact(tx.amount).sum()} if has_amount else {}),
     )
     aggs = dict(
-        n_periods=per.count(), first_period=per.period.min(), last_period=per.period.max(),
-        first_purchase=per.first_ts.min(), last_purchase=per.last_ts.max(),
-        n_transactions=per.n.sum(),
+        n_periods=per.count(), first_purchase=per.first_ts.min(),
+        last_purchase=per.last_ts.max(), n_transactions=per.n.sum(),
     )
     if has_amount:
         aggs.update(total_amount=per.value.sum(), first_value=_min_by()(per.value, per.period))
     cust = per.group_by("customer_id").aggregate(**aggs)
+    # The first and last purchase periods are those of the first and last purchase (truncation
+    # is monotone): two aggregates fewer over the ~rows (customer, period) groups.
+    cust = cust.mutate(first_period=cust.first_purchase.truncate(aggregate),
+                       last_period=cust.last_purchase.truncate(aggregate))
     end = ibis.literal(end_period, type="timestamp")
     cols = dict(
         customer_id=cust.customer_id,
@@ -494,7 +497,12 @@ def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount):
 
 def _execute(expr, engine, source: str = "the transaction log"):
     try:
-        return engine.execute(expr) if engine is not None else expr.execute()
+        backend = engine if engine is not None else expr.get_backend()
+        if getattr(backend, "name", None) == "duckdb":
+            # Arrow straight to pandas, once: Ibis's own DuckDB result conversion costs ~0.4 s
+            # more on a million customers. _to_frame fixes the dtypes either way.
+            return backend.to_pyarrow(expr).to_pandas()
+        return backend.execute(expr)
     except Exception as exc:  # noqa: BLE001 - an engine failure must not surface as a raw trace
         raise DataError(
             f"{source}: the query engine could not summarise the log ({type(exc).__name__}: "
