@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import CrmlabError, DataError
+from .errors import CrmlabError, DataError, ParameterError
 
 
 def finite_column(frame: pd.DataFrame, column: str, *, who: str,
@@ -31,3 +31,21 @@ def finite_column(frame: pd.DataFrame, column: str, *, who: str,
             "drop or fill those rows first."
         )
     return values
+
+
+def parse_date(value, name: str, *, where: str | None = None) -> pd.Timestamp:
+    """A date parameter (``observation_end``, ``calibration_end``...) as a Timestamp.
+
+    Raises ParameterError naming the parameter (and ``where`` it was given) when the value is
+    missing or not a date. Time zones are left as given; callers decide what to do with them.
+    """
+    prefix = f"{where}: " if where else ""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ParameterError(
+            f"{prefix}{name}={value!r} is not a date; write it as 'YYYY-MM-DD' (e.g. '1997-09-30')."
+        ) from None
+    if ts is pd.NaT:
+        raise ParameterError(f"{prefix}{name} is missing; pass a date such as '1997-09-30'.")
+    return ts

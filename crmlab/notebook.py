@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
+from .checks import parse_date
 from .errors import ParameterError
 
 #: MIME type of a table emitted by :func:`show_table` (JSON, pandas "split" orient).
@@ -251,14 +252,10 @@ def _check_semantics(merged: dict[str, Any], where: str, valid: str) -> None:
         value = merged.get(name)
         if value in (None, ""):
             continue
-        try:
-            # pandas reads "June" as 0001-06-01: insist on an ISO date first
-            if not re.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?$", str(value).strip()):
-                raise ValueError(value)
-            dates[name] = pd.Timestamp(value)
-        except (ValueError, TypeError):
-            raise ParameterError(
-                f"{where}: {name}={value!r} is not a date; write it as 'YYYY-MM-DD'.") from None
+        # pandas reads "June" as 0001-06-01: insist on an ISO date first
+        if not re.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?$", str(value).strip()):
+            raise ParameterError(f"{where}: {name}={value!r} is not a date; write it as 'YYYY-MM-DD'.")
+        dates[name] = parse_date(value, name, where=where)
     if len(dates) == 2 and dates["calibration_end"] >= dates["observation_end"]:
         raise ParameterError(
             f"{where}: calibration_end ({dates['calibration_end'].date()}) must be before "

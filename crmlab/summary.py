@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .checks import parse_date
 from .errors import DataError, ParameterError
 from .units import DAYS_PER_UNIT, check_unit
 
@@ -345,12 +346,7 @@ def _prepare_ibis(table, source: str, engine=None) -> _Input:
 # --------------------------------------------------------------------------------------------
 
 def _timestamp(value, name: str, tz_converted: bool) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(f"{name}={value!r} is not a date; pass e.g. '1997-09-30'.") from None
-    if ts is pd.NaT:
-        raise ParameterError(f"{name} is missing; pass a date such as '1997-09-30'.")
+    ts = parse_date(value, name)
     if ts.tzinfo is not None:
         if not tz_converted:
             raise ParameterError(

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..checks import parse_date
 from ..errors import DataError, ParameterError
 from ..io import Transactions, read_transactions
 
@@ -265,10 +266,10 @@ def load(
             "purchase counts only."
         )
     obs = observation_end or tx.meta.get("observation_end") or tx.frame["date"].max()
-    obs = _timestamp(obs, "observation_end").normalize()
+    obs = parse_date(obs, "observation_end").normalize()
     first_day = tx.frame["date"].min().normalize()
     cal = calibration_end or tx.meta.get("calibration_end")
-    cal = (_timestamp(cal, "calibration_end") if cal else first_day + (obs - first_day) * 2 / 3)
+    cal = (parse_date(cal, "calibration_end") if cal else first_day + (obs - first_day) * 2 / 3)
     cal = cal.normalize()
     if not cal < obs:
         raise ParameterError(
@@ -282,16 +283,6 @@ def load(
     tx.meta.update(observation_end=obs, calibration_end=cal,
                    currency=currency or tx.meta.get("currency", ""))
     return tx
-
-
-def _timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
-    if ts is pd.NaT:
-        raise ParameterError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.")
-    return ts
 
 
 # --------------------------------------------------------------------------------------------
