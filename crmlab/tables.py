@@ -12,6 +12,8 @@ chosen language through :mod:`crmlab.i18n`, and the report numbers it by ``key``
 
 from __future__ import annotations
 
+from functools import cache
+
 from collections.abc import Mapping
 
 import pandas as pd
@@ -249,6 +251,13 @@ class Table:
         return self.to_html()
 
 
+@cache
+def _case_labels() -> None:
+    """Register the course cases' column labels, which name data rather than a computation:
+    a table of those columns can be shown without the simulator having run in this process."""
+    import crmlab.datasets.cases  # noqa: F401  (registers col.* labels on import)
+
+
 def label(name, lang: str):
     """The display label of a column/index/category ``name``.
 
@@ -259,6 +268,7 @@ def label(name, lang: str):
     """
     if not isinstance(name, str):
         return name
+    _case_labels()
     if i18n.has("col." + name):
         return i18n.t("col." + name, lang)
     if not i18n.has(name) and name in _COLUMN_LABELS:
