@@ -58,9 +58,7 @@ class BetaGeo(ContinuousPredictions, Model):
         return prepare_frt(data, self.name)
 
     def _starts(self, d):
-        w = d["w"]
-        mx = max((w @ d["x"]) / w.sum(), 1e-3)
-        mT = max((w @ d["T"]) / w.sum(), 1e-3)
+        mx, mT = mean_x_T(d)
         base = np.log([0.5, 0.5 * mT / mx, 1.0, 2.0])
         return [base, np.log([1.0, mT / mx, 0.5, 5.0]), np.zeros(4)]
 
@@ -231,6 +229,12 @@ class ModifiedBetaGeo(BetaGeo):
     name = "MBG/NBD"
     key = "mbgnbd"
     _shift = 1
+
+
+def mean_x_T(d) -> tuple[float, float]:
+    """Weighted mean frequency and T (floored at 1e-3): the scale of the starting values."""
+    w = d["w"]
+    return max((w @ d["x"]) / w.sum(), 1e-3), max((w @ d["T"]) / w.sum(), 1e-3)
 
 
 def prepare_frt(data, name: str):

@@ -21,7 +21,7 @@ from scipy.special import digamma, gammaln, roots_laguerre, roots_legendre
 
 from .. import i18n
 from .base import LOG_BOUND, Model, by_x
-from .bgnbd import prepare_frt
+from .bgnbd import mean_x_T, prepare_frt
 from .predict import ContinuousPredictions
 
 i18n.register({
@@ -114,9 +114,7 @@ class ParetoNBD(ContinuousPredictions, Model):
         return prepare_frt(data, self.name)
 
     def _starts(self, d):
-        w = d["w"]
-        mx = max((w @ d["x"]) / w.sum(), 1e-3)
-        mT = max((w @ d["T"]) / w.sum(), 1e-3)
+        mx, mT = mean_x_T(d)
         return [np.log([0.5, 0.5 * mT / mx, 0.5, mT]), np.log([1.0, mT / mx, 1.0, 2 * mT]),
                 np.zeros(4)]
 
