@@ -14,3 +14,16 @@ def _quiet_kept_row_remarks():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*kept rows with remarks.*")
         yield
+
+
+@pytest.fixture(scope="session")
+def cdnow_weekly():
+    """The CDNOW benchmark log and its weekly calibration/holdout summary (the published split)."""
+    import crmlab
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = crmlab.datasets.load_benchmark("cdnow")
+        s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
+                             calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
+    return tx, s

@@ -14,13 +14,8 @@ from crmlab.errors import ModelError, ParameterError
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tx = crmlab.datasets.load_benchmark("cdnow")
-        s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
-                             calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
-    return tx, s
+def cdnow(cdnow_weekly):
+    return cdnow_weekly
 
 
 @pytest.fixture(scope="module")

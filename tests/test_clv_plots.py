@@ -13,12 +13,8 @@ from crmlab.clv import plots
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tx = crmlab.datasets.load_benchmark("cdnow")
-        s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
-                             calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
+def fitted(cdnow_weekly):
+    tx, s = cdnow_weekly
     return tx, s, clv.fit("bgnbd", s), clv.fit("gammagamma", s)
 
 
