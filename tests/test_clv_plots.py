@@ -9,10 +9,12 @@ import crmlab
 import crmlab.clv as clv
 from crmlab.clv import plots
 
+
 @pytest.fixture(scope="module")
 def fitted(cdnow_weekly):
     tx, s = cdnow_weekly
     return tx, s, clv.fit("bgnbd", s), clv.fit("gammagamma", s)
+
 
 def _texts(fig):
     out = [fig.crmlab_caption]
@@ -22,6 +24,7 @@ def _texts(fig):
         if leg:
             out += [t.get_text() for t in leg.get_texts()]
     return " ".join(out)
+
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_all_figures(fitted, lang):
@@ -45,6 +48,7 @@ def test_all_figures(fitted, lang):
     # the P(alive) heatmap shows probabilities
     assert "P(alive)" in _texts(plots.plot_p_alive_matrix(bg, T=39, lang="en"))
     plt.close("all")
+
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_sbg_projection_plot(lang):
