@@ -14,9 +14,11 @@ discount rate is passed with ``rate_unit="opportunity"`` (see :meth:`BetaGeoBeta
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, comb, digamma, gammaln, hyp2f1, logsumexp, xlogy
+from scipy.special import betaln, comb, digamma, gammaln, hyp2f1, logsumexp, polygamma, xlogy
 
 from ..errors import ModelError, ParameterError
 from .base import Model, check_columns, interval_frame, numeric, unique_rows, weights_of
@@ -147,10 +149,7 @@ class BetaGeoBetaBinom(Model):
         x, n = d["x"], d["n"]
         ll, _ = self._loglik(theta, d, grad=False)
         lp2 = betaln(al + x + 1, be + n - x) - betaln(al, be)
-        lp3 = np.log(de) - np.log(abs(ga - 1)) + gammaln(ga + de) - gammaln(1 + de)
-        p4 = np.exp(gammaln(1 + de + n) - gammaln(ga + de + n))
-        p5 = np.exp(gammaln(1 + de + n + t) - gammaln(ga + de + n + t))
-        return np.exp(lp2 + lp3 - ll) * (p4 - p5) * np.sign(ga - 1)
+        return np.exp(lp2 - ll) * _alive_opportunities(ga, de, n, t)
 
     def p_alive(self, data=None, *, interval=False):
         """P(alive) after the last of the ``n_periods`` opportunities, per customer."""
@@ -167,9 +166,7 @@ class BetaGeoBetaBinom(Model):
         """E[X(t)]: expected purchases in the first ``t`` opportunities of a new customer."""
         self._check_fitted()
         al, be, ga, de = self._theta
-        t = np.asarray(t, float)
-        return al / (al + be) * de / (ga - 1) * (
-            1 - np.exp(gammaln(ga + de) - gammaln(ga + de + t) + gammaln(1 + de + t) - gammaln(1 + de)))
+        return al / (al + be) * _alive_opportunities(ga, de, 0.0, np.asarray(t, float))
 
     # -- discounted value (FHS 2010, eq. 14) -----------------------------------------------------
     def _discount(self, discount_rate, rate_unit) -> float:
@@ -326,6 +323,43 @@ class BetaGeoBetaBinom(Model):
                                             + betaln(ga + 1, de + i) - betaln(ga, de)))
             out.append(v)
         return np.array(out) if np.ndim(n) else out[0]
+
+
+#: |gamma - 1| below which :func:`_alive_opportunities` expands log Γ around γ = 1 (a Taylor
+#: series in γ − 1 with four polygamma terms, truncation error ~ 1e-17) instead of differencing
+#: log Γ values, which loses ~ 1e-16 · log Γ / |γ − 1| of relative accuracy near γ = 1.
+_GAMMA_ONE = 1e-3
+
+
+def _lgamma_shift(x, eps):
+    """log Γ(x + eps) − log Γ(x), accurate also for tiny ``eps`` (Taylor series below _GAMMA_ONE)."""
+    if abs(eps) >= _GAMMA_ONE:
+        return gammaln(x + eps) - gammaln(x)
+    return sum(eps**k / math.factorial(k) * polygamma(k - 1, x) for k in range(1, 5))
+
+
+def _alive_opportunities(gamma, delta, n, t):
+    """Σ_{i=n+1}^{n+t} B(γ, δ+i)/B(γ, δ): the dropout factor of FHS (2010) eq. 13.
+
+    The closed form is δ/(γ−1) · Γ(γ+δ)/Γ(1+δ) · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+t)/Γ(γ+δ+n+t)],
+    which is 0/0 at γ = 1 (limit δ · [ψ(1+δ+n+t) − ψ(1+δ+n)]). With ε = γ − 1 and
+    D(x) = log Γ(x+ε) − log Γ(x) the bracket is e^{−D(a)} · (1 − e^{−(D(b) − D(a))}) for
+    a = 1+δ+n, b = a+t, and (1 − e^{−y})/ε is evaluated as (y/ε) · (1 − e^{−y})/y, so that the
+    result is exact to rounding for every γ, including γ = 1.
+    """
+    a = 1 + delta + np.asarray(n, float)
+    b = a + np.asarray(t, float)
+    eps = gamma - 1.0
+    if eps == 0.0:
+        y_over_eps = digamma(b) - digamma(a)
+        shrink = np.ones_like(y_over_eps)
+    else:
+        y = _lgamma_shift(b, eps) - _lgamma_shift(a, eps)
+        y_over_eps = y / eps
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shrink = np.where(y == 0, 1.0, -np.expm1(-y) / np.where(y == 0, 1.0, y))
+    return (delta * np.exp(_lgamma_shift(1 + delta, eps) - _lgamma_shift(a, eps))
+            * y_over_eps * shrink)
 
 
 def _log_dropout_sum(gamma, delta, n, z, horizon):
