@@ -380,3 +380,9 @@ def test_handouts_reveal_no_solution(project):
     answer_raw = answer_nb.read_text(encoding="utf-8")
     assert SOLUTION_MARKER in answer_raw and SOLUTION_MARKER in pdf_text(answer_pdf)
     assert read_findings(answer_nb)["top_share"] > 0
+    # the student version has no findings yet: no empty abstract page, and none in its contents;
+    # the answer key has its abstract
+    assert 'id="abstract"' not in student_html.read_text(encoding="utf-8")
+    assert "摘要" not in pdf_text(student_pdf)
+    assert 'id="abstract"' in answer_html.read_text(encoding="utf-8")
+    assert "摘要" in pdf_text(answer_pdf)
