@@ -383,6 +383,10 @@ def test_handouts_reveal_no_solution(project):
     # the student version has no findings yet: no empty abstract page, and none in its contents;
     # the answer key has its abstract
     assert 'id="abstract"' not in student_html.read_text(encoding="utf-8")
+    # its references to figures are not "not found" errors but "appear when run"
+    assert "运行本章后生成" in student_html.read_text(encoding="utf-8")
+    assert "未找到" not in student_html.read_text(encoding="utf-8")
+    assert "运行本章后生成" not in answer_html.read_text(encoding="utf-8")
     assert "摘要" not in pdf_text(student_pdf)
     assert 'id="abstract"' in answer_html.read_text(encoding="utf-8")
     assert "摘要" in pdf_text(answer_pdf)

@@ -64,6 +64,7 @@ i18n.register({
     "report.ids": {"zh": "客户编号已假名化（C00001…）；使用 --show-ids 显示原编号。",
                    "en": "Customer ids are pseudonymised (C00001…); use --show-ids to show them."},
     "report.unresolved": {"zh": "未找到", "en": "not found"},
+    "report.unresolved_unrun": {"zh": "运行本章后生成", "en": "appears when the chapter is run"},
     "report.source": {"zh": "资料来源：", "en": "Source: "},
     "report.table_part": {"zh": "（续，第{k}/{n}部分）", "en": "(continued, part {k} of {n})"},
 })
@@ -88,6 +89,7 @@ class Chapter:
     failed: str | None = None
     sections: list = field(default_factory=list)  # (anchor, label, title)
     html: str = ""
+    executed: bool = False  # any code cell has outputs (a student handout has none)
 
 
 class Pseudonyms:
@@ -161,6 +163,7 @@ def read_chapter(path: Path, name: str, number: int, lang: str, *,
         if show_code and "remove-input" not in tags and cell.source.strip():
             chapter.blocks.append(("code", cell.source))
         for out in cell.get("outputs", []):
+            chapter.executed = True
             _read_output(chapter, out, show_code=show_code)
     return chapter
 
@@ -382,8 +385,12 @@ def render_chapter(ch: Chapter, chapters: list[Chapter], lang: str, ids: Pseudon
     def xref(m):
         found = _resolve(chapters, ch, m.group(1), m.group(2))
         if not found:
-            return (f'<span class="xref-missing">{esc(m.group(0))} '
-                    f'({esc(i18n.t("report.unresolved", lang))})</span>')
+            # In a chapter that has not been run (a student handout) the figures and tables
+            # do not exist yet; in a run chapter a dangling reference is an error to show.
+            why, cls = (("report.unresolved", "xref-missing") if ch.executed
+                        else ("report.unresolved_unrun", "xref-pending"))
+            return (f'<span class="{cls}">{esc(m.group(0))} '
+                    f'({esc(i18n.t(why, lang))})</span>')
         return f'<a class="xref" href="#{esc(found[0])}">{esc(found[1])}</a>'
 
     def cite(m):
