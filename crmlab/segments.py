@@ -156,6 +156,17 @@ class ClusterResult:
     model_: object = field(repr=False)
     features_: list = field(default_factory=list)
 
+    def named_labels(self, names: pd.Series) -> pd.Series:
+        """Per customer, the segment number and its name, e.g. "0 高价值、活跃" ("segment").
+
+        ``names`` maps segment numbers to names, as returned by :func:`name_segments`.
+        """
+        missing = sorted(int(k) for k in set(self.labels_.unique()) - set(names.index))
+        if missing:
+            raise ParameterError(f"names has no name for segment(s) {missing}; pass "
+                                 "name_segments(result.centers_, ...) of this clustering.")
+        return (self.labels_.astype(str) + " " + self.labels_.map(names)).rename("segment")
+
     def selection_table(self, lang: str = "zh") -> Table:
         ch = self.selection_.attrs.get("choice", {})
         note = {"zh": "；".join(f"{k}: k = {v}" for k, v in ch.items()),

@@ -632,7 +632,7 @@ In a contractual setting (bank accounts, subscriptions) churn is observed. The s
     c.code("""
 cohorts = crmlab.datasets.load_retention_cohorts()
 sbg = crmlab.clv.fit("sbg", cohorts[retention_cohort].loc[:fit_years], n_customers=cohorts.attrs["cohort_size"])
-projection = sbg.project(int(cohorts.index.max())).join(cohorts[retention_cohort].rename("actual") / 100)
+projection = sbg.project(int(cohorts.index.max()), actual=cohorts[retention_cohort])
 derl = sbg.derl(contract_discount)
 nb.show_table(projection, "clv.sbg-projection",
               {"zh": "sBG 模型的留存预测与实际值", "en": "sBG projection against actual survival"}[ctx.lang],
@@ -789,7 +789,7 @@ Each segment is named automatically from its centre (for example "high value, ac
 """)
     c.code("""
 names = crmlab.segments.name_segments(clusters.centers_, reference=customers, lang=ctx.lang)
-segment = (clusters.labels_.astype(str) + " " + clusters.labels_.map(names)).rename("segment")
+segment = clusters.named_labels(names)
 profile = crmlab.segments.profile(customers, segment, features=cluster_features, revenue="monetary", value="clv")
 nb.show_table(profile.table(ctx.lang), "segments.profile-table")
 nb.show_table(profile.tests_table(ctx.lang), "segments.tests")

@@ -190,6 +190,15 @@ def test_bgbb_and_sbg_interfaces():
     sbg = clv.ShiftedBetaGeometric().fit(pd.Series([1000, 631, 468, 382, 326, 289, 262, 241]))
     proj = sbg.project(12)
     assert proj["survival"].iloc[0] == 1.0 and proj["survival"].is_monotonic_decreasing
+    # the observed survival, counts or percentages alike, as a share of period 0
+    cohorts = crmlab.datasets.load_retention_cohorts()
+    pct = sbg.project(14, actual=cohorts["regular"])
+    assert np.allclose(pct["actual"].iloc[:13], cohorts["regular"] / 100, rtol=1e-12)
+    assert pct["actual"].iloc[13:].isna().all()
+    counts = sbg.project(3, actual=cohorts["regular"] * 10)
+    assert np.allclose(counts["actual"], cohorts["regular"].iloc[:4] / 100, rtol=1e-12)
+    with pytest.raises(ModelError, match="non-increasing"):
+        sbg.project(3, actual=[100, 90, 95])
 
 
 def test_simulation_recovery_100k():

@@ -114,6 +114,18 @@ def test_name_segments_from_centres(blobs):
         sg.name_segments(centers, recency_cuts=(200, 100))
 
 
+def test_named_labels_join_number_and_name(blobs):
+    frame, _ = blobs
+    res = sg.cluster(frame, ["recency", "frequency", "monetary"], k=3, n_bootstrap=0, seed=3)
+    names = sg.name_segments(res.centers_, reference=frame, lang="en")
+    labelled = res.named_labels(names)
+    assert labelled.name == "segment" and labelled.index.equals(res.labels_.index)
+    for seg, name in names.items():
+        assert (labelled[res.labels_ == seg] == f"{seg} {name}").all()
+    with pytest.raises(ParameterError, match=r"segment\(s\) \[2\]"):
+        res.named_labels(names.drop(2))
+
+
 def test_tiers_high_mid_low():
     f = pd.DataFrame({"value": np.arange(300.0), "potential": np.arange(300.0)[::-1],
                       "loyalty": np.repeat([1.0, 2.0, 3.0], 100)})

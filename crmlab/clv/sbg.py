@@ -36,6 +36,19 @@ class ShiftedBetaGeometric(Model):
         return getattr(data, "attrs", {}).get("time_unit", "period") if hasattr(data, "attrs") else "period"
 
     def _prepare(self, data):
+        s = self._prepare_survivors(data)
+        if self.n_customers is not None:
+            s = s / s[0] * float(self.n_customers)
+        t = np.arange(1, len(s), dtype=float)
+        lost = s[:-1] - s[1:]
+        if lost.sum() == 0:
+            raise ModelError("sBG: nobody churned in the data, so the churn distribution cannot be estimated.")
+        # rows: one per period of loss, plus one for the survivors at the end (right-censored)
+        return {"t": np.r_[t, t[-1]], "dead": np.r_[np.ones_like(t), 0.0], "w": np.r_[lost, s[-1]]}
+
+    @staticmethod
+    def _prepare_survivors(data) -> np.ndarray:
+        """Survivors by period (Series, one-column frame or array) as checked floats."""
         if isinstance(data, pd.DataFrame):
             if data.shape[1] != 1:
                 raise ModelError(
@@ -54,14 +67,7 @@ class ShiftedBetaGeometric(Model):
                 "sBG: survivors must be positive at period 0, non-negative and non-increasing "
                 "(a cohort can only shrink)."
             )
-        if self.n_customers is not None:
-            s = s / s[0] * float(self.n_customers)
-        t = np.arange(1, len(s), dtype=float)
-        lost = s[:-1] - s[1:]
-        if lost.sum() == 0:
-            raise ModelError("sBG: nobody churned in the data, so the churn distribution cannot be estimated.")
-        # rows: one per period of loss, plus one for the survivors at the end (right-censored)
-        return {"t": np.r_[t, t[-1]], "dead": np.r_[np.ones_like(t), 0.0], "w": np.r_[lost, s[-1]]}
+        return s
 
     def _loglik(self, theta, d, grad=True):
         a, b = theta
@@ -116,8 +122,20 @@ class ShiftedBetaGeometric(Model):
         n = renewals + 1
         return (b + n - 1) / (a + b + n - 1) * hyp2f1(1, b + n, a + b + n, 1 / (1 + d))
 
-    def project(self, periods: int) -> pd.DataFrame:
-        """Projected survival and retention rate for periods 0..``periods``."""
+    def project(self, periods: int, actual=None) -> pd.DataFrame:
+        """Projected survival and retention rate for periods 0..``periods``.
+
+        ``actual``, survivors by period as for :meth:`fit` (counts or percentages, period 0
+        first), adds the observed survival as a share of period 0 in column ``actual``, to set
+        the projection against what happened (NaN beyond the data).
+        """
         t = np.arange(periods + 1)
-        return pd.DataFrame({"period": t, "survival": self.survival(t),
-                             "retention_rate": np.r_[np.nan, self.retention_rate(t[1:])]}).set_index("period")
+        out = pd.DataFrame({"period": t, "survival": self.survival(t),
+                            "retention_rate": np.r_[np.nan, self.retention_rate(t[1:])]}).set_index("period")
+        if actual is not None:
+            observed = np.asarray(self._prepare_survivors(actual), float)
+            share = np.full(len(t), np.nan)
+            n = min(len(t), len(observed))
+            share[:n] = observed[:n] / observed[0]
+            out["actual"] = share
+        return out
