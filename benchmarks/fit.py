@@ -159,13 +159,11 @@ def bench_predictions(n):
 def table():
     import crmlab
     import crmlab.clv as clv
-    from crmlab.datasets import load_benchmark
+    from crmlab.datasets import benchmark_summary
 
     rows = []
     for name in ("cdnow", "grocery", "m18", "donations", "office", "dietary"):
-        tx = load_benchmark(name)
-        s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
-                             calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
+        s = benchmark_summary(name)
         ms = {k: clv.fit(k, crmlab.compress(s)) for k in ("bgnbd", "mbgnbd", "paretonbd")}
         rep = clv.holdout_report(ms, s)
         for k, row in rep.iterrows():

@@ -21,9 +21,4 @@ def cdnow_weekly():
     """The CDNOW benchmark log and its weekly calibration/holdout summary (the published split)."""
     import crmlab
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tx = crmlab.datasets.load_benchmark("cdnow")
-        s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
-                             calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
-    return tx, s
+    return crmlab.datasets.load_benchmark("cdnow"), crmlab.datasets.benchmark_summary("cdnow")

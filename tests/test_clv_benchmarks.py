@@ -15,7 +15,7 @@ import pytest
 
 import crmlab
 import crmlab.clv as clv
-from crmlab.datasets import load_benchmark
+from crmlab.datasets import benchmark_summary
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter  # noqa: E402
@@ -33,13 +33,9 @@ BG_BOUNDARY = {"office", "dietary"}  # the README of data/benchmarks names these
 @pytest.fixture(scope="module")
 def logs():
     out = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name in LOGS:
-            tx = load_benchmark(name)
-            s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
-                                 calibration_end=tx.meta["calibration_end"], time_unit="W", aggregate="D")
-            out[name] = (s, crmlab.compress(s))
+    for name in LOGS:
+        s = benchmark_summary(name)
+        out[name] = (s, crmlab.compress(s))
     return out
 
 
@@ -161,3 +157,21 @@ def test_boundary_notes_follow_the_report_language(logs, fits):
     assert note_zh.str.contains("所有客户的流失概率相同").iloc[0], note_zh.tolist()
     assert note_en.str.contains("the same dropout probability").iloc[0], note_en.tolist()
     assert all(n for n in note_zh) and not any("same dropout" in n for n in note_zh)
+
+
+def test_fit_table_sets_the_six_logs_side_by_side(logs, fits):
+    """The chapter 03 table: BG/NBD on each log, with the study's split and customer counts
+    (data/benchmarks/README.md); the boundary logs carry their note, the others none."""
+    table = clv.fit_table({name: fits[(name, "bgnbd")] for name in LOGS})
+    assert list(table.index) == list(LOGS)
+    assert list(table.columns) == ["r", "alpha", "a", "b", "log_likelihood", "customers", "note"]
+    assert table["customers"].to_dict() == {"cdnow": 2357, "grocery": 1525, "m18": 831,
+                                            "donations": 21166, "office": 1000, "dietary": 1000}
+    assert table.loc["cdnow", "log_likelihood"] == fits[("cdnow", "bgnbd")].log_likelihood_
+    assert all(table.loc[n, "note"] for n in BG_BOUNDARY)
+    assert not any(table.loc[n, "note"] for n in set(LOGS) - BG_BOUNDARY)
+    # benchmark_summary is the study's protocol: weeks, same-day purchases merged
+    s, _ = logs["cdnow"]
+    assert s.attrs["time_unit"] == "W" and s.attrs["aggregate"] == "D"
+    with pytest.raises(crmlab.errors.ModelError, match="not a fitted model"):
+        clv.fit_table({"x": clv.BetaGeo()})

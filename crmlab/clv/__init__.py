@@ -11,7 +11,7 @@ starts (explored on a subsample of customers for large data, then polished on al
 frequency/recency/T patterns), optional L2 ``penalizer`` as in lifetimes. A maximum on the
 boundary (BG/NBD a, b → ∞; Pareto/NBD s, β → ∞) is returned as the limiting model with a note,
 not as an error. Validation: :func:`holdout_report`, :func:`tracking`,
-:func:`conditional_by_frequency`, :func:`chi2_frequency`; figures in :mod:`crmlab.clv.plots`.
+:func:`conditional_by_frequency`, :func:`chi2_frequency`, :func:`fit_table`; figures in :mod:`crmlab.clv.plots`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .bgnbd import BetaGeo, ModifiedBetaGeo
 from .gammagamma import GammaGamma
 from .paretonbd import ParetoNBD
 from .sbg import ShiftedBetaGeometric
-from .validation import chi2_frequency, conditional_by_frequency, holdout_report, tracking
+from .validation import chi2_frequency, conditional_by_frequency, fit_table, holdout_report, tracking
 
 MODELS = {
     "bgnbd": BetaGeo,
@@ -57,4 +57,4 @@ def fit(model: str, summary, **options):
 
 __all__ = ["MODELS", "fit", "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom",
            "GammaGamma", "ShiftedBetaGeometric", "holdout_report", "tracking",
-           "conditional_by_frequency", "chi2_frequency"]
+           "conditional_by_frequency", "chi2_frequency", "fit_table"]

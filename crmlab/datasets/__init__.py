@@ -4,7 +4,8 @@ Real data
 ---------
 - :func:`load_cdnow` — the CDNOW log (Fader & Hardie), full or the 1/10 sample.
 - :func:`load_donations` — the discrete-time donations summary (BG/BB).
-- :func:`load_benchmark` — six event logs of Reutterer, Platzer & Schröder (2021).
+- :func:`load_benchmark` — six event logs of Reutterer, Platzer & Schröder (2021), and
+  :func:`benchmark_summary` — their weekly calibration/holdout summary as the study makes it.
 - :func:`load_retention_cohorts` — Fader & Hardie (2007) survival percentages.
 
 Simulators (seeded, deterministic)
@@ -175,6 +176,26 @@ def load_benchmark(name: str) -> Transactions:
         source=BENCHMARK_SOURCE,
     )
     return tx
+
+
+def benchmark_summary(name: str) -> pd.DataFrame:
+    """The study's calibration/holdout summary of benchmark log ``name``.
+
+    Reutterer, Platzer & Schröder (2021) merge same-day purchases and measure time in weeks,
+    with the split in :func:`load_benchmark`'s ``meta``:
+    ``summarise(tx, observation_end=..., calibration_end=..., aggregate="D", time_unit="W")``.
+    Transactions after the holdout end are part of the protocol, so they are excluded
+    without a warning (their number stays in ``attrs["excluded_after_end"]``).
+    """
+    import warnings
+
+    from ..summary import summarise
+
+    tx = load_benchmark(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return summarise(tx, observation_end=tx.meta["observation_end"],
+                         calibration_end=tx.meta["calibration_end"], aggregate="D", time_unit="W")
 
 
 def load_retention_cohorts() -> pd.DataFrame:
