@@ -459,6 +459,17 @@ def _jsonable(value):
     return str(value)
 
 
+def _joined_name(levels) -> str:
+    """One header for a column of a MultiIndex: its levels joined by " / ", with a level equal
+    to the one before it (``("clv", "clv")``, a value beside its ``lower``/``upper``) or empty
+    left out."""
+    parts: list[str] = []
+    for level in map(str, levels):
+        if level and (not parts or parts[-1] != level):
+            parts.append(level)
+    return " / ".join(parts)
+
+
 def table_payload(frame, *, id_columns=None, customer_col: str = "customer_id",
                   max_rows: int = 60) -> dict:
     """A JSON-serialisable description of ``frame`` (split orient plus id columns).
@@ -475,7 +486,7 @@ def table_payload(frame, *, id_columns=None, customer_col: str = "customer_id",
         raise ParameterError(f"show_table: expected a DataFrame, got {type(frame).__name__}.")
     index_names = [None if n is None else str(n) for n in frame.index.names]
     show_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None)
-    columns = ([" / ".join(map(str, c)) for c in frame.columns]
+    columns = ([_joined_name(c) for c in frame.columns]
                if isinstance(frame.columns, pd.MultiIndex) else [str(c) for c in frame.columns])
     if id_columns is None:
         id_names = {"customer_id", customer_col}

@@ -47,6 +47,7 @@ _COLUMN_LABELS = {
     "lower": ("下限", "lower"),
     "upper": ("上限", "upper"),
     "p_alive": ("存活概率", "P(alive)"),
+    "customer_id": ("客户编号", "customer ID"),
     "log_likelihood": ("对数似然", "log-likelihood"),
     "customers": ("客户数", "customers"),
     "note": ("说明", "note"),

@@ -50,6 +50,25 @@ def test_all_figures(fitted, lang):
     plt.close("all")
 
 
+def test_clv_distribution_ranks_all_customers_on_a_log_axis(fitted):
+    """Thinned to max_points, the curve still spans the true ranks 1..n; CLV, spread over orders
+    of magnitude, is drawn on log axes when it is positive (CDNOW sample: 2,357 customers)."""
+    _, s, bg, gg = fitted
+    frame = bg.clv(gg, 12, 0.1, s, rate_unit="Y", interval=True)
+    fig = plots.plot_clv_distribution(frame, lang="en", max_points=500)
+    left, right = fig.axes[0], fig.axes[1]
+    x = left.get_lines()[0].get_xdata()
+    assert len(x) == 500 and x[0] == 1 and x[-1] == len(frame)
+    assert left.get_xlim() == (1, len(frame))
+    assert left.get_yscale() == "log" and right.get_xscale() == "log"
+    assert "log scale" in left.get_ylabel()
+    plt.close(fig)
+    shifted = frame.assign(clv=frame["clv"] - frame["clv"].median())  # some values <= 0
+    fig = plots.plot_clv_distribution(shifted, lang="en")
+    assert fig.axes[0].get_yscale() == "linear" and "log" not in fig.axes[0].get_ylabel()
+    plt.close(fig)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_sbg_projection_plot(lang):
     """Fader & Hardie (2007) 'regular' cohort: fit years 0-7, plot the projection to year 12."""

@@ -124,8 +124,8 @@ def test_display_helpers_carry_metadata(chapter_dir, shown):
     nb.show_table(frame, "top", "Top customers", note="CDNOW")
     data, meta = shown[-1]
     payload = data[nb.TABLE_MIME]
-    assert payload["columns"] == ["customer_id", "value"]  # labels in the run's language
-    assert payload["id_columns"] == ["customer_id"] and payload["data"] == [["a<b>", 1.5],
+    assert payload["columns"] == ["customer ID", "value"]  # labels in the run's language
+    assert payload["id_columns"] == ["customer ID"] and payload["data"] == [["a<b>", 1.5],
                                                                             ["c", None]]
     assert "a&lt;b&gt;" in data["text/html"] and "<b>" not in data["text/html"].split("</p>")[1]
     assert meta["kind"] == "table" and meta["note"] == "CDNOW"
@@ -191,6 +191,21 @@ def test_localise_translates_describe_labels_and_category_cells():
     assert zh.iloc[:, 0].tolist() == ["消费价值", "unknown_name"]  # unknown names are kept
     assert zh.iloc[:, 1].tolist() == ["C1", "C2"] and zh.iloc[:, 2].tolist() == ["是", "否"]
     assert cells["flag"].dtype == bool  # the input is not modified
+
+
+def test_value_with_interval_columns_get_one_header_each(chapter_dir, shown):
+    """A value beside its interval, pd.concat({"clv": clv, "p_alive": p}, axis=1) as chapter 03
+    shows it, reads 客户终生价值 / 客户终生价值 / 下限..., not 客户终生价值 / 客户终生价值; the
+    customer index reads 客户编号 and is still pseudonymised as an id column."""
+    nb.setup({"lang": "zh"}, chapter="03_clv")
+    part = pd.DataFrame({"clv": [3.0], "lower": [2.0], "upper": [4.0]},
+                        index=pd.Index(["A17"], name="customer_id"))
+    both = pd.concat({"clv": part, "p_alive": part.rename(columns={"clv": "p_alive"})}, axis=1)
+    nb.show_table(both, "clv.demo", "演示")
+    payload = shown[-1][0][nb.TABLE_MIME]
+    assert payload["columns"] == ["客户终生价值", "客户终生价值 / 下限", "客户终生价值 / 上限",
+                                  "存活概率", "存活概率 / 下限", "存活概率 / 上限"]
+    assert payload["index_names"] == ["客户编号"] and payload["id_columns"] == ["__index__"]
 
 
 def test_papermill_run_fails_fast_on_an_unknown_parameter(tmp_path):

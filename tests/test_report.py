@@ -257,9 +257,10 @@ def test_customer_ids_are_pseudonymised_by_default(built):
                    if c.cell_type == "code" for o in c.get("outputs", [])
                    if "application/vnd.crmlab.table+json" in o.get("data", {}))
     real_ids = [row[0] for row in payload["data"]]
-    assert payload["id_columns"] == ["customer_id"]
+    assert payload["id_columns"] == ["客户编号"]  # the column's header, in the report's language
     html = built.outputs["zh"]["html"].read_text(encoding="utf-8")
     table = html.split('id="tab-1-top"')[1].split("</table>")[0]
+    assert "<th>客户编号</th>" in table
     assert "<td>C00001</td>" in table
     for real in real_ids:
         assert f"<td>{real}</td>" not in table

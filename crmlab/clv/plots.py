@@ -29,7 +29,8 @@ i18n.register({
     "clv.frequency_axis": {"zh": "重复购买次数", "en": "repeat purchases"},
     "clv.p_alive": {"zh": "存活概率", "en": "P(alive)"},
     "clv.clv_value": {"zh": "客户终生价值", "en": "CLV"},
-    "clv.customer_rank": {"zh": "客户（按CLV排序）", "en": "customers (ranked by CLV)"},
+    "clv.customer_rank": {"zh": "客户排名（CLV 从高到低）", "en": "customer rank (highest CLV first)"},
+    "clv.log_scale": {"zh": "（对数刻度）", "en": " (log scale)"},
     "clv.interval95": {"zh": "95%区间", "en": "95% interval"},
     "clv.fig_sbg": {"zh": "sBG 留存曲线：预测与实际", "en": "sBG survival: projected and actual"},
     "clv.sbg_projected": {"zh": "预测", "en": "Projected"},
@@ -122,16 +123,32 @@ def plot_clv_distribution(clv_frame: pd.DataFrame, *, lang: str = "zh", max_poin
     i18n.check_lang(lang)
     fig, axes = figure("clv-distribution", i18n.t("clv.fig_clv", lang), figsize=(9.0, 4.0), ncols=2)
     v = clv_frame.sort_values("clv", ascending=False)
+    # the rank of each plotted customer among all of them (1 = highest CLV), also when thinned
+    rank = np.arange(1, len(v) + 1)
     if len(v) > max_points:
-        v = v.iloc[np.linspace(0, len(v) - 1, max_points).astype(int)]
-    rank = np.arange(len(v))
+        keep = np.linspace(0, len(v) - 1, max_points).astype(int)
+        v, rank = v.iloc[keep], rank[keep]
+    # CLV is typically spread over orders of magnitude (a few customers worth thousands, most
+    # worth a few): a log axis shows every part of it when all values are positive.
+    positive = bool((clv_frame["clv"] > 0).all() and (v["lower"] > 0).all())
     axes[0].fill_between(rank, v["lower"], v["upper"], alpha=0.3, label=i18n.t("clv.interval95", lang))
     axes[0].plot(rank, v["clv"], color="C0", label=i18n.t("clv.clv_value", lang))
     axes[0].set_xlabel(i18n.t("clv.customer_rank", lang))
-    axes[0].set_ylabel(i18n.t("clv.clv_value", lang))
+    scale = i18n.t("clv.log_scale", lang) if positive else ""
+    axes[0].set_ylabel(i18n.t("clv.clv_value", lang) + scale)
+    axes[0].set_xlim(1, max(len(clv_frame), 2))
+    values = clv_frame["clv"]
+    if positive:
+        # Customers all but certainly gone have CLV near 0 (1e-7...), which would stretch a
+        # log axis over many empty decades: the axes start at the 1st percentile, and the
+        # histogram counts the customers below it in its first bin.
+        floor = float(values.quantile(0.01))
+        axes[0].set_yscale("log")
+        axes[0].set_ylim(bottom=floor / 2)
+        values = values.clip(lower=floor)
     axes[0].legend()
-    sns.histplot(clv_frame["clv"], ax=axes[1], bins=50)
-    axes[1].set_xlabel(i18n.t("clv.clv_value", lang))
+    sns.histplot(values, ax=axes[1], bins=50, log_scale=positive)
+    axes[1].set_xlabel(i18n.t("clv.clv_value", lang) + scale)
     axes[1].set_ylabel(i18n.t("clv.customers", lang))
     return fig
 
