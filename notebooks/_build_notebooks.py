@@ -613,7 +613,7 @@ Reutterer, Platzer and Schröder (2021) curated six public event logs, each with
     c.code("""
 bench = {name: crmlab.clv.fit("bgnbd", crmlab.compress(crmlab.datasets.benchmark_summary(name)))
          for name in benchmark_logs}
-bench_table = crmlab.clv.fit_table(bench)
+bench_table = crmlab.clv.fit_table(bench, lang=ctx.lang)
 nb.show_table(bench_table, "clv.benchmarks",
               {"zh": "六个基准日志上的 BG/NBD 估计", "en": "BG/NBD on the six benchmark logs"}[ctx.lang],
               note=crmlab.datasets.BENCHMARK_SOURCE)""")

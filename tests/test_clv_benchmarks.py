@@ -170,6 +170,8 @@ def test_fit_table_sets_the_six_logs_side_by_side(logs, fits):
     assert table.loc["cdnow", "log_likelihood"] == fits[("cdnow", "bgnbd")].log_likelihood_
     assert all(table.loc[n, "note"] for n in BG_BOUNDARY)
     assert not any(table.loc[n, "note"] for n in set(LOGS) - BG_BOUNDARY)
+    zh = clv.fit_table({n: fits[(n, "bgnbd")] for n in BG_BOUNDARY}, lang="zh")
+    assert zh["note"].str.contains("所有客户的流失概率相同").all(), zh["note"].tolist()
     # benchmark_summary is the study's protocol: weeks, same-day purchases merged
     s, _ = logs["cdnow"]
     assert s.attrs["time_unit"] == "W" and s.attrs["aggregate"] == "D"

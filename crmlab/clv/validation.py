@@ -89,20 +89,22 @@ def holdout_report(models, summary: pd.DataFrame, *, lang: str = "en") -> pd.Dat
     return pd.DataFrame(rows).set_index(i18n.t("clv.model", lang))
 
 
-def fit_table(models) -> pd.DataFrame:
+def fit_table(models, *, lang: str = "en") -> pd.DataFrame:
     """Fitted models side by side, one row each, e.g. one model on several data sets.
 
     ``models`` maps a row label (data set or model name) to a fitted model. Columns: the
     model's parameters (the union, when the models differ), ``log_likelihood``, ``customers``
-    (the number of customers fitted, summed weights) and ``note`` (e.g. a boundary solution).
+    (the number of customers fitted, summed weights) and ``note`` (e.g. a boundary solution,
+    in ``lang``).
     """
+    i18n.check_lang(lang)
     if not isinstance(models, dict) or not models:
         raise ModelError("fit_table needs a dict of fitted models, e.g. {'cdnow': model, ...}.")
     for label, m in models.items():
         if not hasattr(m, "params_"):
             raise ModelError(f"fit_table: {label!r} is not a fitted model; call .fit(summary) first.")
     rows = {label: {**m.params_, "log_likelihood": float(m.log_likelihood_),
-                    "customers": int(round(m.n_customers_)), "note": m.note_ or ""}
+                    "customers": int(round(m.n_customers_)), "note": m.note_in(lang)}
             for label, m in models.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
 
