@@ -251,6 +251,9 @@ def test_builtin_tables_cover_the_course_classes_in_both_languages():
     assert (course.cost_per_customer >= 0).all() and course.actions.str.len().gt(0).all()
     shown = S.localise_columns(zh, "zh")
     assert "单客成本" in shown.columns
+    # one name per segment: the label replaces the key, under the header 客户群
+    assert shown.index.name == "客户群" and list(shown.index) == list(zh.label)
+    assert not any(c in shown.columns for c in ("label", "名称"))
 
 
 def test_yaml_override_changes_and_adds_segments(tmp_path):

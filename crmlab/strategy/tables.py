@@ -297,7 +297,13 @@ def plan(
 
 
 def localise_columns(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Rename the columns of a :func:`plan` or :meth:`StrategyTable.frame` result for display."""
+    """A :func:`plan` or :meth:`StrategyTable.frame` result ready for display in ``lang``.
+
+    The segments are shown by their ``label`` (in the language the frame was made in) instead
+    of their keys, so the name appears once; the columns are renamed to ``lang``.
+    """
+    if "label" in frame.columns:
+        frame = frame.set_index("label")
     return frame.rename(columns=lambda c: i18n.t(f"strategy.col.{c}", lang)
                         if i18n.has(f"strategy.col.{c}") else c).rename_axis(
         i18n.t("strategy.col.segment", lang))
