@@ -51,6 +51,10 @@ def use_cjk_font() -> str:
     plt.rcParams["figure.dpi"] = 110
     plt.rcParams["savefig.dpi"] = 150
     plt.rcParams["savefig.bbox"] = "tight"
+    # Money on an axis reads 1200000, not 1.2 with a "1e6" in the corner (no offset, and
+    # scientific notation only beyond 10^9 or below 10^-4).
+    plt.rcParams["axes.formatter.useoffset"] = False
+    plt.rcParams["axes.formatter.limits"] = (-4, 9)
     return SANS
 
 

@@ -84,3 +84,16 @@ def test_sbg_projection_plot(lang):
     plt.close(fig)
     with pytest.raises(crmlab.errors.ParameterError, match="survival"):
         plots.plot_sbg_projection(proj[["actual"]], lang=lang)
+
+
+def test_money_axes_have_no_offset_or_scientific_notation():
+    """A y axis of customer equity (~1.2 million) reads 1200000, not 1.2 with "1e6" beside it."""
+    from crmlab.plots import figure
+
+    fig, ax = figure("demo-money", "demo")
+    ax.bar([0, 1], [1_150_000.0, 1_230_000.0])
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "1200000" in labels, labels
+    plt.close(fig)
