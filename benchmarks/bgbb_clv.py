@@ -17,7 +17,6 @@ Usage: ``.venv/bin/python benchmarks/bgbb_clv.py [--n N]`` (default 1,000,000 cu
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import time

@@ -97,6 +97,8 @@ def _cpu() -> float:
 
 def run_contender(name: str, path: str) -> dict:
     """Runs in the child process: time one contender, return its figures."""
+    import warnings
+
     import pandas as pd
 
     # Every contender is timed from after its imports, as lifetimes always was (its import and
@@ -107,23 +109,17 @@ def run_contender(name: str, path: str) -> dict:
         # crmlab imports Ibis and its DuckDB backend lazily, inside its first call.
         import ibis.backends.duckdb  # noqa: F401
 
-        import crmlab  # noqa: F401 - timed as the import
+        import crmlab
     elif name.startswith("duckdb-sql"):
-        import duckdb  # noqa: F401
+        import duckdb
     import_seconds = time.perf_counter() - ti
     t0 = time.perf_counter()
     cpu0 = _cpu()
     if name == "crmlab":
-        import warnings
-
-        import crmlab
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = crmlab.summarise(path, observation_end=END)
     elif name in ("duckdb-sql", "duckdb-sql-capped", "duckdb-sql-exact"):
-        import duckdb
-
         con = duckdb.connect()
         if name == "duckdb-sql-capped":  # the memory cap crmlab gives its own DuckDB
             from crmlab.summary import DUCKDB_BASE_MB, DUCKDB_BYTES_PER_ROW

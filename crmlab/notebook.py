@@ -233,8 +233,6 @@ def did_you_mean(unknown, known) -> str:
 
 
 def _check_semantics(merged: dict[str, Any], where: str, valid: str) -> None:
-    import pandas as pd
-
     if "lang" in merged:
         try:
             i18n.check_lang(merged["lang"])

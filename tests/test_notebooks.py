@@ -28,8 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-import numpy as np
-import pandas as pd
 import papermill as pm
 import pytest
 

@@ -7,7 +7,6 @@ and a matplotlib figure). One build in both languages (with PDF) is shared by mo
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from pathlib import Path

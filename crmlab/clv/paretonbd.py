@@ -16,7 +16,6 @@ the same quadrature applied to ∂ log h/∂θ.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import digamma, gammaln, roots_laguerre, roots_legendre
 
 from .. import i18n
