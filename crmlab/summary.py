@@ -51,7 +51,6 @@ and below ``AMOUNT_LIMIT`` = 10^20 in magnitude.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import warnings
@@ -406,32 +405,20 @@ def _as_float(value):
 # The expression
 # --------------------------------------------------------------------------------------------
 
-@functools.cache
-def _min_by():
-    """The engine's own MIN_BY aggregate (ARG_MIN in DuckDB, MIN_BY in Spark), on exact amounts.
+def _flag_periods(tx, aggregate: str, groups):
+    """``tx`` with its purchase period and two flags, from one window over each customer's
+    transactions in time order (``groups``: the customer, and calibration/holdout if split).
 
-    Ibis compiles ``argmin`` for DuckDB as ``FIRST(x ORDER BY y)``, an ordered aggregate that
-    made the 10-million-row benchmark twice as slow.
-    """
-    import ibis
-    import ibis.expr.datatypes as dt
+    ``new_period`` is 1 on the first transaction of each period (the period differs from the
+    previous transaction's), so its sum counts the periods with a purchase; ``in_first_period``
+    marks the transactions of the first period, whose amounts lifetimes leaves out of
+    ``monetary_value``. Transactions in time order have non-decreasing periods, so a period's
+    transactions are adjacent and ties in time never straddle two periods.
 
-    def min_by(arg, key):  # pragma: no cover - SQL builtin
-        ...
-
-    exact = dt.Decimal(38, AMOUNT_SCALE)
-    min_by.__annotations__ = {"arg": exact, "key": dt.Date(), "return": exact}
-    return ibis.udf.agg.builtin(name="min_by")(min_by)
-
-
-def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool):
-    """Per customer BTYD statistics of the transactions in ``tx`` (already filtered).
-
-    Two aggregations over ``tx``, joined on the customer: the timestamps and row counts per
-    customer directly, and the period statistics over the (customer, period) groups, whose
-    hash table (~one entry per transaction) then carries only a DATE key and the period's sum.
-    On DuckDB under crmlab's memory cap this spills far less than one two-level aggregation
-    carrying the timestamps through the (customer, period) groups.
+    This replaces an aggregation over (customer, period) groups: sorting each customer's few
+    rows costs DuckDB about two-thirds as much as a hash table of ~one entry per transaction,
+    and needs far less memory (10 million rows: 2.0 s instead of 2.9 s, under a 650 MB cap
+    without spilling; ``benchmarks/RESULTS.md``).
     """
     import ibis
 
@@ -439,18 +426,26 @@ def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool)
         period = tx.date.date()
     else:
         period = tx.date.truncate(aggregate).date()
+    w = ibis.window(group_by=groups, order_by=tx.date)
+    previous = period.lag().over(w)
+    return tx.mutate(
+        period=period,
+        new_period=(previous.isnull() | (previous != period)).ifelse(1, 0),
+        in_first_period=period == period.first().over(w),
+    )
+
+
+def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool):
+    """Per customer BTYD statistics of the flagged transactions ``tx`` (see _flag_periods):
+    one aggregation by customer."""
+    import ibis
+
+    aggs = dict(first_purchase=tx.date.min(), last_purchase=tx.date.max(),
+                n_transactions=tx.count(), n_periods=tx.new_period.sum())
     if has_amount:
-        per = tx.group_by(customer_id=tx.customer_id, period=period).aggregate(
-            value=_exact(tx.amount).sum())
-    else:
-        per = tx.select(customer_id=tx.customer_id, period=period).distinct()
-    paggs = dict(n_periods=per.count())
-    if has_amount:
-        paggs.update(total_amount=per.value.sum(), first_value=_min_by()(per.value, per.period))
-    periods = per.group_by(period_customer=per.customer_id).aggregate(**paggs)
-    times = tx.group_by("customer_id").aggregate(
-        first_purchase=tx.date.min(), last_purchase=tx.date.max(), n_transactions=tx.count())
-    cust = times.inner_join(periods, times.customer_id == periods.period_customer)
+        exact = _exact(tx.amount)
+        aggs.update(total_amount=exact.sum(), first_value=exact.sum(where=tx.in_first_period))
+    cust = tx.group_by("customer_id").aggregate(**aggs)
     # The first and last purchase periods are those of the first and last purchase (truncation
     # is monotone).
     cust = cust.mutate(first_period=cust.first_purchase.truncate(aggregate),
@@ -480,19 +475,22 @@ def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount):
 
     valid = t.filter(t.customer_id.notnull(), t.date.notnull(), t.date <= obs_end)
     if cal_end is None:
-        return _customer_stats(valid, _period_start(obs_end, aggregate), aggregate, unit,
+        flagged = _flag_periods(valid, aggregate, [valid.customer_id])
+        return _customer_stats(flagged, _period_start(obs_end, aggregate), aggregate, unit,
                                has_amount).order_by("customer_id")
-    cal = _customer_stats(valid.filter(valid.date <= cal_end), _period_start(cal_end, aggregate),
+    # One window for both parts: each customer's calibration and holdout transactions are
+    # ordered (and their periods counted) separately, as lifetimes counts holdout periods
+    # among the holdout transactions only.
+    valid = valid.mutate(holdout=valid.date > cal_end)
+    flagged = _flag_periods(valid, aggregate, [valid.customer_id, valid.holdout])
+    cal = _customer_stats(flagged.filter(~flagged.holdout), _period_start(cal_end, aggregate),
                           aggregate, unit, has_amount)
-    hold_tx = valid.filter(valid.date > cal_end)
-    hp = hold_tx.group_by(customer_id=hold_tx.customer_id,
-                          period=hold_tx.date.truncate(aggregate)).aggregate(
-        n=hold_tx.count(), **({"value": _exact(hold_tx.amount).sum()} if has_amount else {}))
-    hold = hp.group_by(hold_id=hp.customer_id).aggregate(
-        frequency_holdout=hp.count(),
+    hold_tx = flagged.filter(flagged.holdout)
+    hold = hold_tx.group_by(hold_id=hold_tx.customer_id).aggregate(
+        frequency_holdout=hold_tx.new_period.sum(),
         # lifetimes: the mean of the raw holdout transactions (not of period sums).
-        **({"monetary_value_holdout": _as_float(hp.value.sum()) / hp.n.sum().cast("float64")}
-           if has_amount else {}))
+        **({"monetary_value_holdout": _as_float(_exact(hold_tx.amount).sum())
+            / hold_tx.count().cast("float64")} if has_amount else {}))
     joined = cal.left_join(hold, cal.customer_id == hold.hold_id)
     duration = _scalar_duration(_period_start(cal_end, aggregate),
                                 _period_start(obs_end, aggregate), aggregate, unit)

@@ -130,6 +130,22 @@ def test_calibration_holdout_matches_lifetimes_formulas(log, freq):
     assert ours["frequency_holdout"].gt(0).any()
 
 
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_a_period_split_by_calibration_end_counts_in_both_parts(log, freq):
+    """calibration_end at noon: a customer's purchases that morning are calibration, those in
+    the afternoon are a holdout period of their own (lifetimes counts holdout periods among
+    the holdout transactions only)."""
+    cal_end, obs_end = pd.Timestamp("2019-09-30 12:00"), pd.Timestamp("2020-03-31")
+    key = log["date"].dt.to_period(freq)
+    straddle = (log[key == cal_end.to_period(freq)].groupby("customer_id")["date"]
+                .agg(lambda d: (d <= cal_end).any() and (d > cal_end).any()))
+    assert straddle.any()  # the log has such customers
+    ours = quiet_summarise(log, observation_end=obs_end, calibration_end=cal_end,
+                           aggregate=freq, time_unit=freq)
+    ref = lifetimes_cal_holdout(log, cal_end, obs_end, freq)
+    assert_same(ours, ref, LIFETIMES_COLS + ["frequency_holdout", "monetary_value_holdout"])
+
+
 def test_daily_aggregate_in_weeks_and_months(log):
     obs_end = pd.Timestamp("2020-06-30")
     days = lifetimes_reference(log, obs_end, "D")
