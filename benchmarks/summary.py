@@ -155,10 +155,9 @@ def run_contender(name: str, path: str) -> dict:
     elif name in ("duckdb-sql", "duckdb-sql-window", "duckdb-sql-capped", "duckdb-sql-exact"):
         con = duckdb.connect()
         if name == "duckdb-sql-capped":  # the memory cap crmlab gives its own DuckDB
-            from crmlab.summary import DUCKDB_BASE_MB, DUCKDB_BYTES_PER_ROW
+            from crmlab.summary import DUCKDB_MEMORY_MB
 
-            rows = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
-            con.execute(f"SET memory_limit='{int(DUCKDB_BASE_MB + rows * DUCKDB_BYTES_PER_ROW / 2**20)}MB'")
+            con.execute(f"SET memory_limit='{DUCKDB_MEMORY_MB}MB'")
         sql = {"duckdb-sql": HAND_SQL, "duckdb-sql-exact": HAND_SQL_EXACT}.get(name, HAND_SQL_WINDOW)
         out = con.sql(sql.format(path=path, end=END)).df().set_index("customer_id")
     elif name == "lifetimes":

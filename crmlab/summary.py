@@ -97,14 +97,15 @@ class _Input:
         self.tz_converted = tz_converted
 
 
-#: Memory cap of the default embedded DuckDB, in MB: a base plus a little per transaction, at
-#: most 75% of the machine's memory. Beyond it DuckDB spills to a temporary folder. Measured on
-#: a 2-core VM: 10 million rows stay under 1 GB of peak RSS; 100 million rows need about 1.5 GB
-#: (DuckDB's out-of-core aggregation ran out of memory at a 600 MB cap). The environment
-#: variable CRMLAB_DUCKDB_MEMORY_LIMIT (e.g. "4GB") replaces the rule; or pass your own
-#: connection, e.g. ``engine=ibis.duckdb.connect(memory_limit="8GB")``.
-DUCKDB_BASE_MB = 500
-DUCKDB_BYTES_PER_ROW = 15
+#: Memory cap of the default embedded DuckDB, in MB (at most 75% of the machine's memory).
+#: Beyond it DuckDB spills to a temporary folder. The summary sorts each customer's
+#: transactions (a window) and aggregates by customer, both of which spill gracefully: on a
+#: 2-core VM, 10 million rows peak at about 800 MB of RSS and 100 million rows at about
+#: 840 MB in the same time as with 5 GB (a log with one customer holding half of 20 million
+#: rows too; ``benchmarks/RESULTS.md``). The environment variable CRMLAB_DUCKDB_MEMORY_LIMIT
+#: (e.g. "4GB") replaces it; or pass your own connection, e.g.
+#: ``engine=ibis.duckdb.connect(memory_limit="8GB")``.
+DUCKDB_MEMORY_MB = 650
 
 
 def _default_engine():
@@ -114,28 +115,17 @@ def _default_engine():
 
     con = ibis.duckdb.connect(temp_directory=str(Path(tempfile.gettempdir()) / "crmlab-duckdb"),
                               preserve_insertion_order=False)
-    con.crmlab_owned = True  # summarise may size its memory cap (see _size_engine)
     # Timezone-aware data are converted to UTC; make DuckDB's casts agree with pandas'.
     con.raw_sql("SET TimeZone='UTC'")
-    _set_memory_limit(con, DUCKDB_BASE_MB)
-    return con
-
-
-def _set_memory_limit(con, mb: float) -> None:
     limit = os.environ.get("CRMLAB_DUCKDB_MEMORY_LIMIT")
     if not limit:
         try:
             total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
         except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
             total_mb = 8192
-        limit = f"{int(min(mb, 0.75 * total_mb))}MB"
+        limit = f"{int(min(DUCKDB_MEMORY_MB, 0.75 * total_mb))}MB"
     con.raw_sql(f"SET memory_limit='{limit}'")
-
-
-def _size_engine(engine, rows: int) -> None:
-    """Give crmlab's own DuckDB the memory the main query needs for ``rows`` transactions."""
-    if engine is not None and getattr(engine, "crmlab_owned", False):
-        _set_memory_limit(engine, DUCKDB_BASE_MB + rows * DUCKDB_BYTES_PER_ROW / 2**20)
+    return con
 
 
 def _is_ibis_table(obj) -> bool:
@@ -579,9 +569,9 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
         count as one purchase, and their amounts are summed.
     engine : None, "duckdb" or an Ibis connection
         Where to compute for pandas and path inputs. None is a fresh embedded DuckDB whose
-        memory is capped (500 MB plus 15 bytes per transaction, spilling to a temporary
-        folder beyond it; ``CRMLAB_DUCKDB_MEMORY_LIMIT`` overrides the cap). An Ibis table
-        always runs on its own backend.
+        memory is capped at 650 MB (spilling to a temporary folder beyond it;
+        ``CRMLAB_DUCKDB_MEMORY_LIMIT`` overrides the cap). An Ibis table always runs on its
+        own backend.
 
     Returns
     -------
@@ -640,7 +630,6 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
             f"({pd.Timestamp(stats['first_date'])}); no customer is in the calibration period."
         )
     _report(stats, inp.source, "observation_end")
-    _size_engine(inp.engine, stats["rows"])
 
     expr = _summary_expr(t, obs_end=obs_end, cal_end=cal_end, aggregate=agg, unit=unit,
                          has_amount=inp.has_amount)
@@ -786,7 +775,6 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
     stats = _input_stats(t, when, inp)
     _check_input(stats, inp.source, when, name="analysis_date")
     _report(stats, inp.source, "analysis_date")
-    _size_engine(inp.engine, stats["rows"])
 
     import ibis
 
