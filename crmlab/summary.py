@@ -396,7 +396,7 @@ def _as_float(value):
 # --------------------------------------------------------------------------------------------
 
 def _flag_periods(tx, aggregate: str, groups):
-    """``tx`` with its purchase period and two flags, from one window over each customer's
+    """``tx`` with two flags about its purchase periods, from one window over each customer's
     transactions in time order (``groups``: the customer, and calibration/holdout if split).
 
     ``new_period`` is 1 on the first transaction of each period (the period differs from the
@@ -419,7 +419,6 @@ def _flag_periods(tx, aggregate: str, groups):
     w = ibis.window(group_by=groups, order_by=tx.date)
     previous = period.lag().over(w)
     return tx.mutate(
-        period=period,
         new_period=(previous.isnull() | (previous != period)).ifelse(1, 0),
         in_first_period=period == period.first().over(w),
     )
