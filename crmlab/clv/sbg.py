@@ -133,7 +133,7 @@ class ShiftedBetaGeometric(Model):
         out = pd.DataFrame({"period": t, "survival": self.survival(t),
                             "retention_rate": np.r_[np.nan, self.retention_rate(t[1:])]}).set_index("period")
         if actual is not None:
-            observed = np.asarray(self._prepare_survivors(actual), float)
+            observed = self._prepare_survivors(actual)
             share = np.full(len(t), np.nan)
             n = min(len(t), len(observed))
             share[:n] = observed[:n] / observed[0]
