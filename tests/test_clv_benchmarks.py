@@ -1,7 +1,9 @@
 """BG/NBD, MBG/NBD and Pareto/NBD on the six benchmark logs of Reutterer, Platzer & Schröder
 (2021), with their documented calibration/holdout splits, weekly units and same-day merging.
 
-Where lifetimes converges, crmlab's parameters and holdout errors equal lifetimes'. On office
+Where lifetimes converges, crmlab's log-likelihood is at least lifetimes' and the holdout
+predictions agree (parameters are never compared: a peer optimiser's end point on a flat ridge
+depends on the machine). On office
 and dietary the BG/NBD maximum lies at a, b → ∞: lifetimes raises ConvergenceError, crmlab
 returns the limiting model with a finite log-likelihood no lower than any interior point.
 """
@@ -17,9 +19,8 @@ import crmlab
 import crmlab.clv as clv
 from crmlab.datasets import benchmark_summary
 
-lifetimes = pytest.importorskip("lifetimes")
-from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter  # noqa: E402
-from lifetimes.utils import ConvergenceError  # noqa: E402
+from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from lifetimes.utils import ConvergenceError
 
 LOGS = ("cdnow", "grocery", "m18", "donations", "office", "dietary")
 LIFETIMES = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter, "paretonbd": ParetoNBDFitter}
@@ -65,21 +66,40 @@ INTERIOR = [(name, key) for name in LOGS for key in LIFETIMES
 
 @pytest.mark.parametrize("name, key", INTERIOR)
 def test_matches_lifetimes_where_it_converges(logs, fits, name, key):
+    """crmlab's maximum is at least as high as wherever lifetimes' optimiser stops, and the two
+    fits predict the same holdout purchases.
+
+    Only likelihoods and predictions are compared, never parameters: how far a peer's optimiser
+    walks along a flat ridge depends on the machine (MBG/NBD on office stops at a = 2.7e4,
+    b = 9.5e5 on one machine and raises ConvergenceError on another; crmlab reports that limit
+    as a = b = inf with p = a/(a+b) = 0.0273).
+    """
     s, c = logs[name]
     m = fits[(name, key)]
     try:
         lf = _lifetimes_fit(key, c)
     except ConvergenceError:
-        # MBG/NBD on office: lifetimes fails; crmlab must then be on the boundary too
+        # lifetimes fails on a ridge towards infinity: crmlab must report that boundary
         assert m.convergence_.boundary is not None
         return
     names = list(m.param_names)
-    assert np.max(np.abs(m.params_[names] / lf.params_[names] - 1)) < 1e-3
+    lf_theta = lf.params_[names].to_numpy(float)
+    d = m._d
+    lf_ll = float(d["w"] @ m._loglik(lf_theta, d, grad=False)[0])
+    # crmlab's maximum is no lower than lifetimes' end point, and no more than a hair above it
+    # (lifetimes' tolerances stop it short by up to ~1e-6 relative on these logs)
+    assert m.log_likelihood_ >= lf_ll - 1e-9 * abs(lf_ll)
+    assert m.log_likelihood_ - lf_ll <= 1e-5 * abs(lf_ll)
+    if m.convergence_.boundary is not None and key in ("bgnbd", "mbgnbd"):
+        # the limit quantity of the a, b -> inf ridge is p = a/(a+b)
+        a, b = lf.params_["a"], lf.params_["b"]
+        assert a / (a + b) == pytest.approx(m.dropout_p_, rel=1e-2)
     report = clv.holdout_report({key: m}, s)
     x, tx, T = (s[col].to_numpy() for col in ("frequency", "recency", "T"))
     actual = s["frequency_holdout"].to_numpy()
-    pred = lf.conditional_expected_number_of_purchases_up_to_time(s["duration_holdout"].to_numpy(), x, tx, T)
-    mae, rmse, bias = _errors(np.asarray(pred), actual)
+    pred = np.asarray(lf.conditional_expected_number_of_purchases_up_to_time(
+        s["duration_holdout"].to_numpy(), x, tx, T))
+    mae, rmse, bias = _errors(pred, actual)
     assert report.loc[key, "MAE"] == pytest.approx(mae, rel=1e-3)
     assert report.loc[key, "RMSE"] == pytest.approx(rmse, rel=1e-3)
     assert report.loc[key, "aggregate bias"] == pytest.approx(bias, rel=1e-2, abs=1e-4)
