@@ -50,6 +50,13 @@ Cross-references and citations in narrative markdown: ``@fig:KEY`` and ``@tab:KE
 ``data/references.yml``.
 
 Keys must be unique within a chapter; letters, digits, ``-``, ``_`` and ``.`` only.
+
+Sources
+-------
+Each chapter is authored as one MyST Markdown notebook, ``notebooks/NN_name.md``, paired by
+jupytext (``notebooks/jupytext.toml``) with ``NN_name.ipynb``, which papermill executes. Saving
+either file in JupyterLab updates both; after editing the ``.md`` elsewhere, run
+``jupytext --sync notebooks/NN_name.md``. :func:`pairing_problems` says when the two disagree.
 """
 
 from __future__ import annotations
@@ -309,6 +316,38 @@ def _find_notebook(chapter: str) -> Path:
         f"setup(chapter={chapter!r}): cannot find {name} (looked in "
         f"{', '.join(str(c.parent) for c in candidates)}). Set {NOTEBOOKS_ENV} to the notebooks "
         "folder.")
+
+
+def _cell_signature(nb) -> list[tuple]:
+    """What pairing must preserve: cell type, source and tags (outputs and ids excluded)."""
+    return [(c.cell_type, c.source.strip("\n"), tuple(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+def pairing_problems(directory: str | os.PathLike) -> list[str]:
+    """Chapters of ``directory`` whose ``NN_name.md`` text source and ``NN_name.ipynb`` disagree.
+
+    A chapter is a file ``NN_name.md`` or ``NN_name.ipynb`` (two digits, an underscore). Each must
+    have its pair, and the two must hold the same cells (type, source, tags). The fix named in each
+    message is ``jupytext --sync``, which keeps whichever file was saved last.
+    """
+    import jupytext
+    import nbformat
+
+    directory = Path(directory)
+    stems = sorted({p.stem for p in directory.glob("[0-9][0-9]_*") if p.suffix in (".md", ".ipynb")})
+    problems = []
+    for stem in stems:
+        md, ipynb = directory / f"{stem}.md", directory / f"{stem}.ipynb"
+        if not md.exists() or not ipynb.exists():
+            have, missing = (md, ipynb) if md.exists() else (ipynb, md)
+            problems.append(f"{missing} is missing: run `jupytext --sync {have}` (pairing is set in "
+                            f"{directory / 'jupytext.toml'}).")
+            continue
+        if _cell_signature(jupytext.read(md)) != _cell_signature(nbformat.read(ipynb, as_version=4)):
+            newer = md if md.stat().st_mtime >= ipynb.stat().st_mtime else ipynb
+            problems.append(f"{md.name} and {ipynb.name} hold different cells: run "
+                            f"`jupytext --sync {newer}` (it keeps the file saved last, {newer.name}).")
+    return problems
 
 
 def user_parameters(namespace: dict[str, Any]) -> dict[str, Any]:

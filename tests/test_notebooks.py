@@ -96,6 +96,10 @@ def _execute(job):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Execute every run once; returns {run name: (output path, exception or None)}."""
+    # fail fast: minutes of executions are pointless on notebooks that disagree with their text
+    problems = nbk.pairing_problems(NB_DIR)
+    if problems:
+        pytest.fail("\n".join(problems))
     tmp = tmp_path_factory.mktemp("notebook-runs")
     csv = _user_csv(tmp)
     jobs = []
@@ -452,11 +456,53 @@ def test_outputs_stripped(chapter):
             assert cell.outputs == [] and cell.execution_count is None
 
 
-def test_notebooks_in_sync_with_generator(tmp_path):
-    subprocess.run([sys.executable, str(NB_DIR / "_build_notebooks.py"), str(tmp_path)], check=True,
-                   capture_output=True)
-    for chapter in CHAPTERS:
-        built = (tmp_path / f"{chapter}.ipynb").read_text(encoding="utf-8")
-        assert built == _source(chapter).read_text(encoding="utf-8"), (
-            f"{chapter}.ipynb differs from notebooks/_build_notebooks.py; edit the generator and "
-            "run `python notebooks/_build_notebooks.py`")
+def test_every_chapter_is_paired_with_its_text_source():
+    assert (NB_DIR / "jupytext.toml").exists()
+    assert not (NB_DIR / "_build_notebooks.py").exists(), "chapters are authored as .md, not generated"
+    found = sorted(p.stem for p in NB_DIR.glob("[0-9][0-9]_*.md"))
+    assert found == sorted(p.stem for p in NB_DIR.glob("[0-9][0-9]_*.ipynb")) and found
+    assert nbk.pairing_problems(NB_DIR) == []
+
+
+def test_pairing_problems_name_the_sync_command(tmp_path):
+    import shutil
+
+    for f in ("02_rfm.md", "02_rfm.ipynb", "03_clv.md", "jupytext.toml"):
+        shutil.copy(NB_DIR / f, tmp_path / f)
+    md = tmp_path / "02_rfm.md"
+    md.write_text(md.read_text(encoding="utf-8").replace("# RFM 分析", "# RFM 分析（修订）", 1), encoding="utf-8")
+    problems = nbk.pairing_problems(tmp_path)
+    assert len(problems) == 2
+    assert any("03_clv.ipynb is missing" in p and "jupytext --sync" in p for p in problems)
+    assert any("02_rfm.md and 02_rfm.ipynb hold different cells" in p for p in problems)
+
+
+def test_a_cell_saved_in_jupyterlab_reaches_the_text_source(tmp_path):
+    """JupyterLab saves through jupytext's contents manager: an edit made in the .ipynb lands in
+    the paired .md (and the other way round), so nothing written in Jupyter is ever lost."""
+    import asyncio
+    import shutil
+
+    from jupytext import AsyncTextFileContentsManager  # what jupyter-server uses with jupytext
+
+    for f in ("02_rfm.md", "02_rfm.ipynb", "jupytext.toml"):
+        shutil.copy(NB_DIR / f, tmp_path / f)
+    cm = AsyncTextFileContentsManager(root_dir=str(tmp_path))
+
+    async def open_and_save(path, edit=None):
+        model = await cm.get(path)
+        if edit:
+            edit(model["content"])
+        await cm.save(model, path)
+
+    new_cell = nbformat.v4.new_markdown_cell("课堂补充：一个新的讨论题。", metadata={"tags": ["lang-zh"]})
+    asyncio.run(open_and_save("02_rfm.ipynb", lambda nb: nb.cells.append(new_cell)))
+    assert "课堂补充：一个新的讨论题。" in (tmp_path / "02_rfm.md").read_text(encoding="utf-8")
+    assert nbk.pairing_problems(tmp_path) == []
+    # and an edit of the text source reaches the notebook on the next open + save
+    md = tmp_path / "02_rfm.md"
+    md.write_text(md.read_text(encoding="utf-8").replace("课堂补充", "课后补充"), encoding="utf-8")
+    asyncio.run(open_and_save("02_rfm.md"))
+    ipynb = nbformat.read(tmp_path / "02_rfm.ipynb", as_version=4)
+    assert any("课后补充" in c.source for c in ipynb.cells)
+    assert all(not c.get("outputs") for c in ipynb.cells if c.cell_type == "code")
