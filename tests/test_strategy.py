@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import crmlab.strategy as S
@@ -333,6 +335,53 @@ def test_clear_errors_for_bad_input(campaign):
         S.ab_test(f, treatment="treatment", outcome="spend", kind="proportion")
     with pytest.raises(CrmlabError):
         S.policy_profit(f, score="clv", margin=1.0)
+
+
+# ---------------------------------------------------------------- ties and row order (issue 18.1)
+def _rfm_like(n, seed):
+    """A campaign scored by an RFM-like sum of three 1-5 scores: a few values, heavily tied."""
+    rng = np.random.default_rng(seed)
+    d = simulate_campaign(n, seed=seed)
+    d["rfm"] = rng.integers(1, 6, size=(n, 3)).sum(axis=1)
+    return d
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(40, 400), seed=st.integers(0, 10_000), perm=st.integers(0, 10_000))
+def test_policy_and_qini_do_not_depend_on_row_order_with_tied_scores(n, seed, perm):
+    d = _rfm_like(n, seed)
+    shuffled = d.sample(frac=1, random_state=perm)
+    kw = dict(score="rfm", margin=30, contact_cost=0.5, offer_cost=3, n_boot=20, seed=1)
+    for mode in (dict(treatment="treatment", outcome="response"),
+                 dict(uplift="true_uplift", response="p_treated")):
+        if "treatment" in mode and min(d.treatment.sum(), n - d.treatment.sum()) < 2:
+            continue
+        a, b = (S.policy_profit(x, **kw, **mode) for x in (d, shuffled))
+        pd.testing.assert_frame_equal(a.curve, b.curve)
+        pd.testing.assert_series_equal(a.best, b.best)
+        # a tie group is contacted as one unit: everyone whose score is at least the threshold
+        assert (a.curve.n_targeted == [(d.rfm >= t).sum() for t in a.curve.threshold]).all()
+    if min(d.treatment.sum(), n - d.treatment.sum()) >= 2:
+        qa, qb = (S.qini(x, score="rfm", treatment="treatment", outcome="response") for x in (d, shuffled))
+        pd.testing.assert_frame_equal(qa.by_decile, qb.by_decile)
+        pd.testing.assert_frame_equal(qa.curve, qb.curve)
+        assert qa.qini_area == qb.qini_area
+        # no tie group is split between two bins
+        ranks = pd.Series(-d.rfm.to_numpy()).rank(method="average")
+        bins = np.floor(ranks - 1).astype(int) * 10 // n + 1
+        assert pd.Series(bins).groupby(d.rfm.to_numpy()).nunique().max() == 1
+        assert qa.by_decile.n.sum() == n
+
+
+def test_ties_at_the_cut_are_contacted_together_by_hand():
+    # scores 3, 2, 2, 2, 1: asking for 40% (2 customers) contacts the whole tie group at 2
+    f = pd.DataFrame({"s": [2, 3, 2, 1, 2], "u": [0.1, 0.5, 0.3, 0.0, 0.2]})
+    res = S.policy_profit(f, score="s", margin=10, contact_cost=1, uplift="u",
+                          fractions=[0.2, 0.4, 1.0], n_boot=0)
+    assert res.curve.n_targeted.tolist() == [1, 4, 5]
+    assert res.curve.threshold.tolist() == [3, 2, 1]
+    np.testing.assert_allclose(res.curve.profit, [10 * 0.5 - 1, 10 * 1.1 - 4, 10 * 1.1 - 5])
+    np.testing.assert_allclose(res.curve.lift, res.curve.gain / (res.curve.n_targeted / 5))
 
 
 # ---------------------------------------------------------------- Case 3-1 and figures

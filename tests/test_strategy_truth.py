@@ -132,7 +132,7 @@ def test_policy_profit_model_mode_equals_the_true_profit_curve():
     np.testing.assert_allclose(res.curve["profit"], truth, rtol=1e-10)
     assert res.best.fraction == res.curve.fraction[np.argmax(truth)]
     np.testing.assert_allclose(res.curve.gain.iloc[-1], 1.0)
-    np.testing.assert_allclose(res.curve.lift, res.curve.gain / res.curve.fraction)
+    np.testing.assert_allclose(res.curve.lift, res.curve.gain / (k / len(df)))
     # a constant assumed uplift and response: profit is linear in the number contacted
     flat = S.policy_profit(df, score="clv", margin=10, contact_cost=0.2, uplift=0.05, n_boot=0)
     np.testing.assert_allclose(flat.curve.profit, flat.curve.n_targeted * (10 * 0.05 - 0.2))

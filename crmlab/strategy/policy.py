@@ -103,7 +103,8 @@ def _boot_curves(sorted_cols, pos, mode, n_boot, rng):
         values = y
     else:
         u, p = sorted_cols
-    width = seg.max() + 1
+    # every slice gets a column, also the empty ones between repeated thresholds (tie groups)
+    width = (J + 1) * (2 if mode == "experiment" else 1)
     chunk = max(1, min(n_boot, _CHUNK_CELLS // max(n, 1)))
     for start in range(0, n_boot, chunk):
         m = min(chunk, n_boot - start)
@@ -170,7 +171,10 @@ def policy_profit(
     PolicyResult
         ``curve``: fraction, threshold (lowest score contacted), n_targeted, incremental,
         cost, profit, roi, gain (share of all incremental outcome captured), lift (gain /
-        fraction), and profit_ci_low/high. ``best``: the profit-maximising fraction and
+        share of customers targeted), and profit_ci_low/high. Customers with tied scores are
+        contacted together ("everyone whose score is at least the threshold"), so
+        ``n_targeted`` can exceed ``fraction`` × n when a tie group straddles the cut (RFM
+        scores are heavily tied); the results do not depend on the row order. ``best``: the profit-maximising fraction and
         threshold with bootstrap intervals.
     """
     need_frame(frame)
@@ -208,9 +212,18 @@ def policy_profit(
     if fr.size == 0 or np.any((fr <= 0) | (fr > 1)):
         raise ParameterError("fractions must lie in (0, 1].")
     fr = np.unique(fr)
-    order = np.argsort(-s, kind="stable")
+    # Sort by score (highest first), then by the other columns used, so that the sorted arrays,
+    # and with them the curve and the seeded bootstrap, depend only on the set of customers and
+    # not on the row order: tied customers with equal columns are interchangeable.
+    cols = (u, p) if mode == "model" else (t, y)
+    order = np.lexsort((cols[1], cols[0], -s))
+    cols = tuple(c[order] for c in cols)
+    s_sorted = s[order]
+    # A tie group is one unit: contacting a fraction means everyone whose score is at least the
+    # score at that depth, so each position moves to the end of its group of tied scores.
     pos = np.maximum(np.ceil(fr * n).astype(int), 1) - 1
-    cols = (u[order], p[order]) if mode == "model" else (t[order], y[order])
+    group_end = np.searchsorted(-s_sorted, -s_sorted, side="right") - 1
+    pos = group_end[pos]
 
     def money(k, inc, red):
         cost = contact_cost * k + offer_cost * red + fixed_cost
@@ -224,8 +237,8 @@ def policy_profit(
         roi = profit / cost
         gain = inc / total_inc if total_inc != 0 else np.full_like(inc, np.nan)
     curve = pd.DataFrame({
-        "fraction": fr, "threshold": s[order][pos], "n_targeted": k, "incremental": inc,
-        "cost": cost, "profit": profit, "roi": roi, "gain": gain, "lift": gain / fr,
+        "fraction": fr, "threshold": s_sorted[pos], "n_targeted": k, "incremental": inc,
+        "cost": cost, "profit": profit, "roi": roi, "gain": gain, "lift": gain / (k / n),
     })
     ib = int(np.nanargmax(profit))
     best = {"fraction": fr[ib], "threshold": curve.threshold.iloc[ib], "profit": profit[ib],
@@ -244,8 +257,8 @@ def policy_profit(
         best.update(
             fraction_ci_low=float(np.quantile(boot_best, alpha / 2)),
             fraction_ci_high=float(np.quantile(boot_best, 1 - alpha / 2)),
-            threshold_ci_low=float(np.quantile(s[order][pos][boot_idx], alpha / 2)),
-            threshold_ci_high=float(np.quantile(s[order][pos][boot_idx], 1 - alpha / 2)),
+            threshold_ci_low=float(np.quantile(s_sorted[pos][boot_idx], alpha / 2)),
+            threshold_ci_high=float(np.quantile(s_sorted[pos][boot_idx], 1 - alpha / 2)),
             profit_ci_low=float(lo[ib]), profit_ci_high=float(hi[ib]),
             max_profit_ci_low=float(np.quantile(np.nanmax(P[valid], axis=1), alpha / 2)),
             max_profit_ci_high=float(np.quantile(np.nanmax(P[valid], axis=1), 1 - alpha / 2)),

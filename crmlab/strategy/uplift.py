@@ -181,7 +181,9 @@ class QiniResult:
 def _cum_by_score(score, t, y, w=None):
     """Cumulative treated/control counts and outcome sums after sorting by score (descending),
     evaluated at the end of each group of tied scores."""
-    order = np.argsort(-score, kind="stable")
+    # score first, then arm and outcome: the sorted arrays (and so the float sums) do not
+    # depend on the row order
+    order = np.lexsort((y, t, -score)) if w is None else np.lexsort((w, y, t, -score))
     s, tt, yy = score[order], t[order].astype(float), y[order]
     ww = np.ones_like(yy) if w is None else w[order]
     nt = np.cumsum(ww * tt)
@@ -215,6 +217,11 @@ def qini(frame: pd.DataFrame, *, score: str, treatment: str, outcome: str, n_bin
     by the same area for the best possible ranking of a binary outcome (treated responders first,
     control responders last), so 1 is perfect and 0 random; it is NaN for a numeric outcome.
     ``auuc`` is the area under the uplift curve minus the random line.
+
+    Customers with tied scores are one unit: the curves are evaluated at the end of each group
+    of tied scores, and ``by_decile`` puts a whole tie group in the bin of its mean rank (so a
+    bin can hold more or fewer than n / n_bins customers, and a bin can be missing). Nothing
+    depends on the row order.
     """
     need_frame(frame)
     s = numeric_column(frame, score)
@@ -244,9 +251,11 @@ def qini(frame: pd.DataFrame, *, score: str, treatment: str, outcome: str, n_bin
     keep = np.unique(np.searchsorted(x, np.linspace(0, 1, max_points)).clip(0, len(x) - 1))
     curve = pd.DataFrame({"fraction": x[keep], "qini": qq[keep], "uplift_curve": uu[keep],
                           "random_qini": x[keep] * q[-1], "random_uplift": x[keep] * u[-1]})
-    # uplift by decile (or n_bins quantile groups), highest score first
-    ranks = pd.Series(-s).rank(method="first").to_numpy()
-    b = np.minimum((ranks - 1) * n_bins // n, n_bins - 1).astype(int) + 1
+    # uplift by decile (or n_bins quantile groups), highest score first; a group of tied
+    # scores is one unit and goes to the bin of its mean rank, so bins do not depend on the
+    # row order (with heavy ties some bins are larger and some are empty and left out)
+    ranks = pd.Series(-s).rank(method="average").to_numpy()
+    b = np.floor(ranks - 1).astype(int) * n_bins // n + 1
     g = pd.DataFrame({"bin": b, "t": t, "y": y})
     rows = []
     for k, grp in g.groupby("bin"):
