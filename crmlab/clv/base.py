@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import optimize
 
 from .. import i18n
-from ..errors import ModelError, ParameterError
+from ..errors import DataError, ModelError, ParameterError
 from ..checks import finite_column
 from ..units import rate_per_period, time_unit_of
 
@@ -90,6 +90,17 @@ def check_columns(data: pd.DataFrame, columns, model: str) -> None:
         )
     if len(data) == 0:
         raise ModelError(f"{model}: the summary is empty (0 customers); there is nothing to fit.")
+
+
+def require_monetary(data, who: str) -> None:
+    """DataError when a spend model meets a summary without ``monetary_value`` (a data problem:
+    the log had no amount column), as :func:`crmlab.rfm.score` does."""
+    if isinstance(data, pd.DataFrame) and "monetary_value" not in data.columns:
+        raise DataError(
+            f"{who}: the summary has no 'monetary_value' column (columns: {list(data.columns)[:8]}), "
+            "so spend cannot be modelled. Build it from a log with an amount column: "
+            "crmlab.summarise(tx, ...) after crmlab.load(..., amount='your_column') (command line: "
+            "--amount your_column), or pass a spend per purchase as a number.")
 
 
 def numeric(data: pd.DataFrame, col: str, model: str) -> np.ndarray:
@@ -331,6 +342,12 @@ class Model:
 
     def _unit_of(self, data):
         if isinstance(data, pd.DataFrame):
+            if data.attrs.get("time_unit") is None:
+                raise ModelError(
+                    f"{self.name}: the summary carries no time unit (summary.attrs['time_unit']); "
+                    "say in which unit recency and T are measured: clv.fit(model, summary, "
+                    "time_unit='W') (or 'D'/'M'), or build the summary with "
+                    "crmlab.summarise(..., time_unit='W').")
             return time_unit_of(data)
         raise ModelError(f"{self.name} needs a summary DataFrame; got {type(data).__name__}.")
 
@@ -465,6 +482,65 @@ class Model:
             H[:, j] = ((d["w"] @ gp) - g0)[idx] / h
         return (H + H.T) / 2
 
+    # -- models from given parameters -----------------------------------------------------------
+    def _given_unit(self, time_unit):
+        """The unit of a model made from parameters (continuous-time models need one)."""
+        from ..units import check_unit
+
+        if time_unit is None:
+            raise ParameterError(
+                f"{self.name}: from_params needs time_unit='D'|'W'|'M', the unit the parameters "
+                "are in (e.g. weeks for Fader, Hardie & Lee's CDNOW estimates).")
+        return check_unit(time_unit)
+
+    def _set_given(self, params, time_unit):
+        """Set published parameters instead of fitting (see :func:`crmlab.clv.from_params`)."""
+        names = list(self.param_names)
+        try:
+            given = {str(k): v for k, v in dict(params).items()}
+        except (TypeError, ValueError):
+            raise ParameterError(f"{self.name}: params must be a dict of {names}; got {params!r}.") from None
+        missing = [n for n in names if n not in given]
+        extra = [n for n in given if n not in names]
+        if missing or extra:
+            raise ParameterError(
+                f"{self.name}: params must name exactly {names}"
+                + (f"; missing {missing}" if missing else "") + (f"; unknown {extra}" if extra else "") + ".")
+        try:
+            theta = np.array([float(given[n]) for n in names])
+        except (TypeError, ValueError):
+            raise ParameterError(f"{self.name}: every parameter must be a number; got {given!r}.") from None
+        if not np.all(np.isfinite(theta) & (theta > 0)):
+            raise ParameterError(f"{self.name}: every parameter must be a finite number > 0; got {given!r}.")
+        self.time_unit_ = self._given_unit(time_unit)
+        self._assume_unit = True
+        self.given_params_ = True
+        self._theta = theta
+        self.data_ = None
+        self._d = None
+        self.n_customers_ = 0.0
+        self.params_ = pd.Series(theta, index=names, name="estimate")
+        nan = np.full(len(names), np.nan)
+        self.standard_errors_ = pd.Series(nan, index=names, name="se")
+        self.covariance_log_ = pd.DataFrame(np.full((len(names),) * 2, np.nan), index=names, columns=names)
+        self.confidence_intervals_ = pd.DataFrame({"lower 95%": nan, "upper 95%": nan}, index=names)
+        self.log_likelihood_ = self.aic_ = self.bic_ = np.nan
+        self.convergence_ = Convergence(True, "parameters given, not fitted", 0, 0)
+        self._note_spec = None
+        self.note_ = ""
+        self._after_given()
+        return self
+
+    def _after_given(self):
+        """Hook: model-specific attributes of a model made from parameters."""
+
+    def _no_given(self, what: str = "this prediction"):
+        """ModelError for data=None on a model made from parameters."""
+        if getattr(self, "given_params_", False):
+            raise ModelError(
+                f"{self.name} was made from parameters (clv.from_params) and has no fitted data; "
+                f"pass data= (a summary) to {what}.")
+
     # -- reporting ----------------------------------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "params_"):
@@ -502,6 +578,11 @@ class Model:
         so it respects the range of the quantity. ``extra`` is ``(theta, cov_log)`` of a second,
         independent model (the spend model in CLV).
         """
+        if getattr(self, "given_params_", False):
+            raise ModelError(
+                f"{self.name}: intervals need the parameters' covariance from a fit, and this model "
+                "was made from published parameters (clv.from_params); call without interval=True, "
+                "or fit the model with clv.fit(...) to get intervals.")
         blocks = [(self._theta, self.covariance_log_.to_numpy(), 0)]
         if extra is not None:
             blocks.append((extra[0], extra[1], 1))

@@ -50,6 +50,9 @@ class BetaGeoBetaBinom(Model):
             raise ModelError(f"{self.name} needs a DataFrame; got {type(data).__name__}.")
         return data.attrs.get("time_unit", "periods")
 
+    def _given_unit(self, time_unit):
+        return "periods" if time_unit is None else str(time_unit)
+
     def _arrays(self, data):
         if isinstance(data, pd.DataFrame) and "n_periods" not in data.columns and "periods" in data.columns:
             data = data.rename(columns={"periods": "n_periods"})
@@ -122,6 +125,7 @@ class BetaGeoBetaBinom(Model):
         """Row index, the distinct (x, t_x, n) patterns and the row -> pattern map."""
         self._check_fitted()
         if data is None:
+            self._no_given()
             return self.data_.index, self._d, self._d["inv"]
         x, tx, n = self._arrays(data)
         d = _patterns(x, tx, n)
@@ -137,11 +141,11 @@ class BetaGeoBetaBinom(Model):
                                            transform=transform)
         return interval_frame(est[inv], lo[inv], hi[inv], idx, name)
 
-    def _k_p_alive(self, theta, d):
+    def _k_p_alive(self, theta, d, ahead=0):
         al, be, ga, de = theta
         x, n = d["x"], d["n"]
         ll, _ = self._loglik(theta, d, grad=False)
-        return np.exp(betaln(al + x, be + n - x) - betaln(al, be) + betaln(ga, de + n)
+        return np.exp(betaln(al + x, be + n - x) - betaln(al, be) + betaln(ga, de + n + ahead)
                       - betaln(ga, de) - ll)
 
     def _k_cond(self, theta, t, d):
@@ -151,9 +155,20 @@ class BetaGeoBetaBinom(Model):
         lp2 = betaln(al + x + 1, be + n - x) - betaln(al, be)
         return np.exp(lp2 - ll) * _alive_opportunities(ga, de, n, t)
 
-    def p_alive(self, data=None, *, interval=False):
-        """P(alive) after the last of the ``n_periods`` opportunities, per customer."""
-        return self._per_customer(self._k_p_alive, data, "p_alive", interval, transform="logit")
+    def p_alive(self, data=None, *, ahead: int = 0, interval=False):
+        """P(alive) per customer, at the last of the ``n_periods`` opportunities or ``ahead``
+        opportunities later.
+
+        ``ahead=0`` (default) is "alive at the end of the data". ``ahead=m`` is the probability
+        of still being alive m opportunities after the data (having survived m more dropout
+        draws), B(α+x, β+n−x)/B(α,β) · B(γ, δ+n+m)/B(γ,δ) / L: Fader, Hardie & Shang (2010)
+        Table 6, "P(alive in 2002)" for data through 2001, is ``ahead=1``.
+        """
+        m = ahead
+        if isinstance(m, bool) or not isinstance(m, (int, np.integer, float)) or m < 0 or m != int(m):
+            raise ParameterError(f"ahead={ahead!r} must be a whole number of opportunities >= 0.")
+        return self._per_customer(lambda th, d: self._k_p_alive(th, d, int(m)), data, "p_alive",
+                                  interval, transform="logit")
 
     def conditional_expected_purchases(self, t, data=None, *, interval=False):
         """Expected purchases in the next ``t`` opportunities (eq. 13 of FHS 2010)."""
@@ -179,7 +194,7 @@ class BetaGeoBetaBinom(Model):
         any other unit is refused rather than converted by a guessed opportunity length.
         """
         own = {OPPORTUNITY, str(self.time_unit_).lower()}
-        period = str(self.data_.attrs.get("period", "")).lower()
+        period = str((self.data_.attrs if self.data_ is not None else {}).get("period", "")).lower()
         if rate_unit is None:
             raise ParameterError(
                 f"{self.name}: discount_rate needs rate_unit={OPPORTUNITY!r}: one BG/BB period is one "

@@ -100,6 +100,9 @@ class BetaGeo(ContinuousPredictions, Model):
             g[:, 2] = (p4 - (x + s) * p) / (1 - p)
         return ll, g
 
+    def _after_given(self):
+        self.dropout_p_ = None
+
     # -- boundary -----------------------------------------------------------------------------
     def _fit(self, data):
         super()._fit(data)

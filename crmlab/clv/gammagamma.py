@@ -14,7 +14,7 @@ from scipy.special import digamma, gammaln
 
 from .. import i18n
 from ..errors import ModelError
-from .base import Model, check_columns, numeric, weights_of
+from .base import Model, check_columns, numeric, require_monetary, weights_of
 
 i18n.register({
     "clv.gg_independent": {
@@ -51,7 +51,11 @@ class GammaGamma(Model):
             raise ModelError(f"{self.name} needs a summary DataFrame; got {type(data).__name__}.")
         return data.attrs.get("time_unit")  # spend has no time unit
 
+    def _given_unit(self, time_unit):
+        return time_unit  # spend has no time unit
+
     def _prepare(self, data):
+        require_monetary(data, self.name)
         check_columns(data, ("frequency", "monetary_value"), self.name)
         x = numeric(data, "frequency", self.name)
         m = numeric(data, "monetary_value", self.name)
@@ -108,7 +112,10 @@ class GammaGamma(Model):
     def conditional_expected_spend(self, data=None):
         """E[spend per purchase | x, m] for each customer (population mean where x = 0)."""
         self._check_fitted()
+        if data is None:
+            self._no_given("conditional_expected_spend")
         frame = self.data_ if data is None else data
+        require_monetary(frame, self.name)
         check_columns(frame, ("frequency", "monetary_value"), self.name)
         x = numeric(frame, "frequency", self.name)
         m = numeric(frame, "monetary_value", self.name)

@@ -137,6 +137,9 @@ class ParetoNBD(ContinuousPredictions, Model):
         g[:, 3] = pT * s * T / (beta + T) + pJ * beta * gj[:, 3]
         return ll, g
 
+    def _after_given(self):
+        self.dropout_rate_ = None
+
     def _fit(self, data):
         super()._fit(data)
         r, alpha, s, beta = self._theta

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import ModelError, ParameterError
 from ..units import time_unit_of
-from .base import check_columns, check_frt, discount_per_period, interval_frame, numeric, unique_rows
+from .base import check_columns, require_monetary, check_frt, discount_per_period, interval_frame, numeric, unique_rows
 
 
 class ContinuousPredictions:
@@ -20,10 +20,14 @@ class ContinuousPredictions:
     def _pred_data(self, data):
         self._check_fitted()
         if data is None:
+            self._no_given()
             x, tx, T = self._d["full"]
             return self.data_.index, x, tx, T
         check_columns(data, ("frequency", "recency", "T"), self.name)
-        unit = time_unit_of(data)
+        if getattr(self, "_assume_unit", False) and data.attrs.get("time_unit") is None:
+            unit = self.time_unit_  # fitted with clv.fit(..., time_unit=) or from_params: plain frames
+        else:
+            unit = time_unit_of(data)
         if unit != self.time_unit_:
             raise ModelError(
                 f"{self.name} was fitted on a summary in unit {self.time_unit_!r}, but this one is in "
@@ -152,6 +156,7 @@ def _spend(spend_model, frame, n):
 
     if isinstance(spend_model, GammaGamma):
         spend_model._check_fitted()
+        require_monetary(frame, "clv with a Gamma-Gamma spend model")
         check_columns(frame, ("frequency", "monetary_value"), "clv")
         x = numeric(frame, "frequency", "clv")
         m = numeric(frame, "monetary_value", "clv")

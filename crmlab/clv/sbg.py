@@ -35,6 +35,9 @@ class ShiftedBetaGeometric(Model):
     def _unit_of(self, data):
         return getattr(data, "attrs", {}).get("time_unit", "period") if hasattr(data, "attrs") else "period"
 
+    def _given_unit(self, time_unit):
+        return "period" if time_unit is None else str(time_unit)
+
     def _prepare(self, data):
         s = self._prepare_survivors(data)
         if self.n_customers is not None:
