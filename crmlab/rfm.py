@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from . import value as _value  # also registers the shared column labels
 from .errors import DataError, ParameterError
 from .tables import Table
+from .value._common import _criteria_frame, _rank_desc, _sign
+from .value.mcda import _weights_for, entropy_weights, minmax, topsis
 
 RULES_DIR = Path(__file__).parent / "rules"
 BUILTIN_RULES = ("classic10", "quartile5", "cn8")
@@ -545,27 +546,26 @@ def select_top(frame: pd.DataFrame, criteria: Mapping[str, str], *, weights=None
     DataFrame sorted by rank with ``score``, ``rank`` (1 = best; ties by customer id) and
     ``selected`` (the top ``round(share · n)`` customers).
     """
-    value = _value
     if not isinstance(criteria, Mapping) or not criteria:
         raise ParameterError("criteria must map columns to '+' or '-', e.g. {'sales_value': '+', "
                              "'receivables': '-'}.")
     if not 0 < share <= 1:
         raise ParameterError(f"share={share!r} must lie in (0, 1].")
     cols = list(criteria)
-    x = value._criteria_frame(frame, cols)
-    dirs = {c: value._sign(d, c) for c, d in criteria.items()}
+    x = _criteria_frame(frame, cols)
+    dirs = {c: _sign(d, c) for c, d in criteria.items()}
     if isinstance(weights, str):
         if weights != "entropy":
             raise ParameterError(f"weights={weights!r}; use 'entropy', a mapping, or AHP weights.")
-        weights = value.entropy_weights(x, directions=dirs).weights
-    w = value._weights_for(cols, np.ones(len(cols)) if weights is None else weights)
+        weights = entropy_weights(x, directions=dirs).weights
+    w = _weights_for(cols, np.ones(len(cols)) if weights is None else weights)
     if method == "weighted":
-        s = (value.minmax(x, dirs) * w).sum(axis=1)
+        s = (minmax(x, dirs) * w).sum(axis=1)
     elif method == "topsis":
-        s = value.topsis(x, w, directions=dirs)["closeness"]
+        s = topsis(x, w, directions=dirs)["closeness"]
     else:
         raise ParameterError(f"method={method!r}; use 'weighted' or 'topsis'.")
-    order = value._rank_desc(s)
+    order = _rank_desc(s)
     out = x.iloc[order].copy()
     out["score"] = s.iloc[order].to_numpy()
     out["rank"] = np.arange(1, len(out) + 1)

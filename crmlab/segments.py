@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from . import value as _value  # noqa: F401  (registers the shared column labels)
 from .errors import DataError, ParameterError
 from .tables import Table, label
+from .value._common import _criteria_frame
 
 i18n.register({
     "seg.profile": {"zh": "细分客户画像", "en": "Segment profiles"},
@@ -84,7 +84,7 @@ def _features(frame: pd.DataFrame, features) -> pd.DataFrame:
     if features is None and isinstance(frame, pd.DataFrame):
         features = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
                     and not pd.api.types.is_bool_dtype(frame[c])]
-    x = _value._criteria_frame(frame, features, what="features")
+    x = _criteria_frame(frame, features, what="features")
     cols = list(x.columns)
     const = [c for c in cols if x[c].nunique() <= 1]
     if const:
@@ -456,7 +456,7 @@ def tiers(frame: pd.DataFrame, columns=("value", "potential", "loyalty"), *,
     lo, hi = (float(c) for c in cuts)
     if not 0 < lo < hi < 1:
         raise ParameterError(f"cuts={cuts!r} must be two increasing shares in (0, 1).")
-    x = _value._criteria_frame(frame, list(columns), what="tier")
+    x = _criteria_frame(frame, list(columns), what="tier")
     out = pd.DataFrame(index=frame.index)
     keys = ["tier.low", "tier.mid", "tier.high"]
     for c in x.columns:

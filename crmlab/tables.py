@@ -22,6 +22,31 @@ from . import i18n
 from .errors import ParameterError
 
 
+# Column headers shared by the analyses' tables (value, rfm, segments, strategy...): registered
+# here, where every table is labelled, so no module imports another only for its labels.
+i18n.register({
+    "col.recency": {"zh": "最近一次购买距今（天）", "en": "Recency (days)"},
+    "col.frequency": {"zh": "购买频率", "en": "Frequency"},
+    "col.monetary": {"zh": "购买金额", "en": "Monetary"},
+    "col.share": {"zh": "份额", "en": "Share"},
+    "col.segment": {"zh": "客户细分", "en": "Segment"},
+    "col.top_share": {"zh": "头部客户比例", "en": "Top share of customers"},
+    "col.n_customers": {"zh": "客户数", "en": "Customers"},
+    "col.value_share": {"zh": "价值占比", "en": "Share of value"},
+    "col.share_customers": {"zh": "客户占比", "en": "Share of customers"},
+    "col.revenue": {"zh": "收入", "en": "Revenue"},
+    "col.share_revenue": {"zh": "收入占比", "en": "Share of revenue"},
+    "col.profit": {"zh": "利润", "en": "Profit"},
+    "col.share_profit": {"zh": "利润占比", "en": "Share of profit"},
+    "col.weight": {"zh": "权重", "en": "Weight"},
+    "col.criterion": {"zh": "指标", "en": "Criterion"},
+    "col.mean": {"zh": "均值", "en": "Mean"},
+    "col.strategy": {"zh": "策略", "en": "Strategy"},
+    "col.clv": {"zh": "客户终生价值", "en": "CLV"},
+    "col.retention": {"zh": "客户保持率", "en": "Retention rate"},
+    "col.change": {"zh": "变化率", "en": "Change"},
+})
+
 # Fallback labels of table columns and index entries that the analyses leave as English keys.
 # :func:`label` uses them only when no module registered ``col.<name>`` or ``<name>`` in
 # :mod:`crmlab.i18n`; they are not registered themselves, so a module may label the same name
@@ -119,20 +144,8 @@ _COLUMN_LABELS = {
     "general_development": ("一般发展客户", "General development"),
     "general_retention": ("一般保持客户", "General retention"),
     "general_winback": ("一般挽留客户", "General win-back"),
-    "recency": ("最近一次购买距今", "Recency"),
-    "frequency": ("购买频率", "Frequency"),
-    "monetary": ("购买金额", "Monetary"),
-    "mean": ("均值", "Mean"),
-    "clv": ("客户终生价值", "CLV"),
     "p_value": ("p值", "p-value"),
     "test": ("检验方法", "Test"),
-    "top_share": ("头部客户比例", "Top share of customers"),
-    "value_share": ("价值占比", "Share of value"),
-    "n_customers": ("客户数", "Customers"),
-    "share_customers": ("客户占比", "Share of customers"),
-    "share_revenue": ("收入占比", "Share of revenue"),
-    "segment": ("客户细分", "Segment"),
-    "weight": ("权重", "Weight"),
     "max_profit_ci_low": ("最大利润区间下限", "max profit, CI low"),
     "max_profit_ci_high": ("最大利润区间上限", "max profit, CI high"),
     "equity_ci_low": ("客户资产区间下限", "equity, CI low"),

@@ -424,3 +424,41 @@ def test_margin_per_year_spreads_margin_over_the_data_span():
         crmlab.value.margin_per_year(summary, 30)
     with pytest.raises(ParameterError, match="summarise"):
         crmlab.value.margin_per_year(summary[["frequency"]], 0.3)
+
+
+# --------------------------------------------------------------------------- package layout
+def test_value_package_keeps_its_public_names_and_depends_on_no_analysis_package():
+    """Issue 13.5: value is split into topic modules; every public name stays importable from
+    crmlab.value; it imports neither strategy nor rfm (strategy builds on value's CLV arithmetic),
+    and the shared column labels are there without importing value."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, crmlab.tables, crmlab.i18n as i\n"
+        "assert i.t('col.recency', 'en') == 'Recency (days)', 'shared labels need value'\n"
+        "assert 'crmlab.value' not in sys.modules\n"
+        "import crmlab.value as v\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('crmlab.strategy', 'crmlab.rfm', "
+        "'crmlab.segments', 'crmlab.clv')))\n"
+        "assert not bad, bad\n"
+        "missing = [n for n in v.__all__ if not hasattr(v, n)]\n"
+        "assert not missing, missing\n"
+        "print(len(v.__all__))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 50
+    from crmlab import strategy
+
+    assert strategy.retention_clv is v.retention_clv
+    for name in ("gini", "whale_curve", "pyramid", "ahp_weights", "entropy_weights", "topsis",
+                 "value_scores", "value_matrix", "cronbach_alpha", "loyalty_ladder", "clv_simple",
+                 "plot_lorenz", "RULES_DIR"):
+        assert name in v.__all__
+
+
+def test_retention_clv_horizon_must_be_a_whole_number():
+    with pytest.raises(ParameterError, match="horizon"):
+        v.retention_clv(100, 0.8, 0.1, horizon=2.5)
+    assert v.retention_clv(100, 0.8, 0.1, horizon=1) == pytest.approx(100.0)

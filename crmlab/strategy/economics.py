@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..value.retention import retention_clv
 from ._common import check_positive_int, need_columns, need_frame, numeric_column
 
 
@@ -23,26 +24,6 @@ def _draws(value, n, rng, *, lo=-np.inf, hi=np.inf, name="value"):
     else:
         x = np.full(n, float(value))
     return np.clip(x, lo, hi)
-
-
-def retention_clv(margin, retention, discount_rate, *, horizon: int | None = None):
-    """Value of a customer with constant margin and retention, margin received at period start.
-
-    Infinite horizon: ``m (1 + d) / (1 + d − r)`` (Gupta & Lehmann 2003); horizon T:
-    ``m Σ_{t<T} (r / (1 + d))^t``. Works elementwise on arrays.
-    """
-    m, r, d = (np.asarray(x, dtype=float) for x in (margin, retention, discount_rate))
-    if np.any((r < 0) | (r > 1)):
-        raise ParameterError("retention must be a probability in [0, 1].")
-    if np.any(d <= -1):
-        raise ParameterError("discount_rate must be greater than -1.")
-    q = r / (1 + d)
-    if horizon is None:
-        if np.any(q >= 1):
-            raise ParameterError("an infinite horizon needs retention < 1 + discount_rate.")
-        return m / (1 - q)
-    h = check_positive_int(horizon, "horizon")
-    return m * np.where(q == 1, h, (1 - q**h) / np.where(q == 1, 0.5, 1 - q))
 
 
 def _summ(name, x, alpha):
