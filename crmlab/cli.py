@@ -16,7 +16,7 @@ from .errors import BuildError, CrmlabError
 
 
 def _data_check(args: argparse.Namespace) -> int:
-    from .io import read_transactions
+    from .io import check_balanced, read_transactions
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the remarks are printed from the ledger
@@ -24,20 +24,27 @@ def _data_check(args: argparse.Namespace) -> int:
             args.file, customer=args.customer, date=args.date, amount=args.amount,
             encoding=args.encoding, sheet=args.sheet, date_format=args.date_format,
             returns=args.returns, duplicates=args.duplicates,
+            decimal=getattr(args, "decimal", None), timezone=getattr(args, "timezone", None),
         )
     lg = tx.ledger
     print(lg)
     cols = ", ".join(f"{k} ← {v!r}" for k, v in lg.columns.items())
     print(f"  columns: {cols}")
     if lg.encoding:
-        print(f"  encoding: {lg.encoding}")
+        why = f" ({lg.encoding_reason})" if lg.encoding_reason else ""
+        print(f"  encoding: {lg.encoding}{why}")
+    if lg.decimal:
+        print(f"  decimal mark: {lg.decimal!r} ({lg.decimal_reason})")
+    if lg.timezone:
+        print(f"  times converted to: {lg.timezone}")
     if lg.date_format:
         print(f"  date format: {lg.date_format}")
     if len(tx.frame):
         f = tx.frame
         print(f"  {tx.n_customers:,} customers, {f['date'].min():%Y-%m-%d} to "
               f"{f['date'].max():%Y-%m-%d}" + ("" if tx.has_amount else ", no amount column"))
-    print("ok: rows read = rows kept + rows dropped" if lg.balanced else "LEDGER DOES NOT ADD UP")
+    check_balanced(lg)  # a DataError (exit 2) when rows read != rows kept + rows dropped
+    print("ok: rows read = rows kept + rows dropped")
     return 0
 
 
@@ -58,9 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--customer", help="customer id column (default: found by name)")
     check.add_argument("--date", help="date column (default: found by name)")
     check.add_argument("--amount", help="amount column (default: found by name, or none)")
-    check.add_argument("--encoding", help="text encoding (default: UTF-8, then GB18030/GBK)")
+    check.add_argument("--encoding", help="text encoding (default: detected: UTF-8, UTF-16, "
+                                          "GB18030/GBK, cp1252...)")
     check.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     check.add_argument("--date-format", help="strptime format, e.g. %%Y/%%m/%%d")
+    check.add_argument("--decimal", choices=(".", ","),
+                       help="decimal mark of text amounts (default: detected, e.g. 12,50)")
+    check.add_argument("--timezone", help="convert timestamps with an offset to this zone, e.g. "
+                                          "Asia/Shanghai (default: keep local time as written)")
     check.add_argument("--returns", default="drop", choices=("drop", "keep", "error"),
                        help="negative amounts: drop and count (default), keep, or error")
     check.add_argument("--duplicates", default="keep", choices=("keep", "drop"),

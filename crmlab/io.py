@@ -80,7 +80,15 @@ i18n.register({
     "ledger.exact_duplicates_kept": {"zh": "完全重复行（保留）", "en": "Exact duplicates (kept)"},
     "ledger.negative_amount_kept": {"zh": "负金额行（保留）", "en": "Negative amounts (kept)"},
     "ledger.ambiguous_day_month": {"zh": "日/月顺序不明确", "en": "Ambiguous day/month order"},
-    "ledger.timezone_converted": {"zh": "时区已转换为 UTC", "en": "Time zone converted to UTC"},
+    "ledger.timezone_converted": {"zh": "时间已换算到指定时区（timezone=）",
+                                  "en": "Times converted to the given time zone (timezone=)"},
+    "ledger.timezone_local_time": {"zh": "带时区的时间（保留当地时间）",
+                                   "en": "Times with a zone offset (local time kept)"},
+    "ledger.timezone_other_offset": {"zh": "时区偏移与多数行不同", "en": "Offset unlike most rows"},
+    "ledger.date_other_format": {"zh": "日期为第二种格式（逐行解析）",
+                                 "en": "Dates in a second format (read row by row)"},
+    "ledger.amount_reformatted": {"zh": "金额含货币符号或千位分隔符",
+                                  "en": "Amounts with currency signs or thousands separators"},
     "ledger.dropped": {"zh": "剔除：", "en": "Dropped: "},
     "ledger.customers": {"zh": "客户数", "en": "Customers"},
     "ledger.item": {"zh": "项目", "en": "Item"},
@@ -107,6 +115,15 @@ class Ledger:
         Reason → up to 5 example row numbers (file line numbers, header = line 1).
     columns : dict
         Which source column became ``customer_id``, ``date`` and ``amount``.
+    encoding, encoding_reason : str
+        The text encoding used and why (byte-order mark, valid UTF-8, ..., or given).
+    date_format : str
+        The date format(s) used, ``" + "``-joined when a column mixes unambiguous formats.
+    decimal, decimal_reason : str
+        The decimal mark of text amounts (``"."`` or ``","``) and why.
+    timezone : str
+        The zone timestamps with an offset were converted to (``timezone=``), else None: each
+        timestamp then keeps its local wall-clock time.
     """
 
     source: str
@@ -117,7 +134,11 @@ class Ledger:
     examples: dict[str, list[int]] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
+    encoding_reason: str | None = None
     date_format: str | None = None
+    decimal: str | None = None
+    decimal_reason: str | None = None
+    timezone: str | None = None
 
     @property
     def rows_dropped(self) -> int:
@@ -146,7 +167,9 @@ class Ledger:
             "source": self.source, "rows_read": self.rows_read, "rows_kept": self.rows_kept,
             "dropped": dict(self.dropped), "warnings": dict(self.warnings),
             "columns": dict(self.columns), "encoding": self.encoding,
-            "date_format": self.date_format,
+            "encoding_reason": self.encoding_reason, "date_format": self.date_format,
+            "decimal": self.decimal, "decimal_reason": self.decimal_reason,
+            "timezone": self.timezone,
         }
 
     def __str__(self) -> str:
@@ -160,6 +183,20 @@ class Ledger:
             where = f" ({format_rows(ex)})" if ex else ""
             lines.append(f"  warning {n:,} × {name}{where}")
         return "\n".join(lines)
+
+
+def check_balanced(ledger: Ledger) -> None:
+    """Raise a DataError when rows read differ from rows kept plus rows dropped.
+
+    An unbalanced ledger is an accounting bug in crmlab, never the user's fault, but it must
+    stop the run (an ``assert`` would vanish under ``python -O``).
+    """
+    if not ledger.balanced:
+        raise DataError(
+            f"{ledger.source}: LEDGER DOES NOT ADD UP: {ledger.rows_read:,} rows read, "
+            f"{ledger.rows_kept:,} kept and {ledger.rows_dropped:,} dropped "
+            f"({ledger.dropped}). This is a crmlab bug: please report it with the file."
+        )
 
 
 @dataclass
@@ -215,6 +252,8 @@ def read_transactions(
     date_format: str | None = None,
     returns: str = "drop",
     duplicates: str = "keep",
+    decimal: str | None = None,
+    timezone: str | None = None,
 ) -> Transactions:
     """Read a transaction log and validate it.
 
@@ -228,18 +267,32 @@ def read_transactions(
         金额/交易金额/实付金额). ``amount`` may be absent altogether: event logs without values
         give a frame without an ``amount`` column.
     encoding : str, optional
-        Text encoding. By default UTF-8 (with or without BOM) is tried, then GB18030 (a superset
-        of GBK and GB2312).
+        Text encoding (command line: ``--encoding``). By default it is detected: a byte-order
+        mark (UTF-8, UTF-16 as in Excel's "Unicode text"), UTF-16 without a mark, UTF-8,
+        GB18030 (a superset of GBK and GB2312) when the characters it yields are plausible
+        Chinese, then charset-normalizer (cp1252, ...). The ledger says which and why.
     sheet : str or int, optional
         Excel sheet name or index (default: the first).
     date_format : str, optional
-        A ``strptime`` format. By default the format is inferred; a column mixing formats is an
-        error rather than a silent guess.
+        A ``strptime`` format (command line: ``--date-format``). By default each date is read
+        with the first of ``DATE_FORMATS`` that reads it: a column mixing unambiguous formats
+        (``2024/03/05 14:22:10`` and ``2024年3月5日``) is read row by row and the dates in a
+        second format are counted in the ledger; a mixture whose day/month order cannot be
+        known is an error rather than a silent guess.
     returns : {"drop", "keep", "error"}
         Policy for negative amounts (returns): drop and count them, keep them, or raise.
     duplicates : {"keep", "drop"}
         Exact duplicate rows are kept by default (the published CDNOW analyses keep CDNOW's 255)
         and counted as a warning; ``"drop"`` drops and counts them.
+    decimal : {".", ","}, optional
+        The decimal mark of amounts written as text (command line: ``--decimal``). By default
+        it is detected from the values (``12,50`` and ``1.234,56`` show a comma, ``12.50`` and
+        ``1,234.56`` a point) or, when they show nothing, from a ``;`` separator. A value
+        written the other way is counted as non-numeric, never rescaled.
+    timezone : str, optional
+        An IANA zone (``"Asia/Shanghai"``, ``"UTC"``; command line: ``--timezone``). Timestamps
+        with an offset (``2024-01-01T01:00+08:00``) are converted to it. By default each keeps
+        its local wall-clock time as written, so no purchase moves to another day.
 
     Returns
     -------
@@ -256,15 +309,19 @@ def read_transactions(
         raise ParameterError(
             f"duplicates={duplicates!r}: use one of {', '.join(DUPLICATES_POLICIES)}."
         )
-    raw, name, offset, used_encoding = _read_raw(source, encoding=encoding, sheet=sheet,
-                                                 wanted=(customer, date, amount))
-    ledger = Ledger(source=name, encoding=used_encoding)
+    _check_decimal(decimal)
+    timezone = _check_timezone(timezone)
+    raw, name, offset, info = _read_raw(source, encoding=encoding, sheet=sheet,
+                                        wanted=(customer, date, amount))
+    ledger = Ledger(source=name, encoding=info.get("encoding"),
+                    encoding_reason=info.get("encoding_reason"))
     cols = _resolve_columns(raw, name, customer=customer, date=date, amount=amount)
     ledger.columns = {k: v for k, v in cols.items() if v is not None}
     frame = _clean(raw, cols, ledger, offset=offset, date_format=date_format,
-                   returns=returns, duplicates=duplicates)
+                   returns=returns, duplicates=duplicates, decimal=decimal,
+                   sep=info.get("sep"), timezone=timezone)
     ledger.rows_kept = len(frame)
-    assert ledger.balanced, ledger  # an accounting bug, never a user error
+    check_balanced(ledger)
     meta = {"path": str(Path(source).resolve())} if isinstance(source, (str, Path)) else {}
     return Transactions(frame=frame, ledger=ledger, meta=meta)
 
@@ -272,15 +329,16 @@ def read_transactions(
 def _read_raw(source, *, encoding, sheet, wanted):
     """Load the source into an all-text (or native) frame.
 
-    Returns ``(frame, display name, row offset, encoding)``; ``row offset`` turns a 0-based data
-    position into the row number a user sees in the file (header line = 1).
+    Returns ``(frame, display name, row offset, info)``; ``row offset`` turns a 0-based data
+    position into the row number a user sees in the file (header line = 1); ``info`` holds the
+    ``encoding``, ``encoding_reason`` and field ``sep`` of a text file.
     """
     if isinstance(source, pd.DataFrame):
         if source.empty:
             raise DataError("the DataFrame passed to read_transactions has no rows.")
-        return source.reset_index(drop=True), "<DataFrame>", 0, None
+        return source.reset_index(drop=True), "<DataFrame>", 0, {}
     if isinstance(source, Transactions):
-        return source.frame.reset_index(drop=True), source.source, 0, None
+        return source.frame.reset_index(drop=True), source.source, 0, {}
     if not isinstance(source, (str, Path)):
         raise DataError(
             f"read_transactions got a {type(source).__name__}; pass a file path "
@@ -297,7 +355,7 @@ def _read_raw(source, *, encoding, sheet, wanted):
         raise DataError(f"{name}: the file is empty. Export the transactions again.")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        return (*_read_excel(path, sheet=sheet, wanted=wanted), None)
+        return (*_read_excel(path, sheet=sheet, wanted=wanted), {})
     if suffix in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(path)
@@ -306,39 +364,140 @@ def _read_raw(source, *, encoding, sheet, wanted):
                             "Check that the export finished, or export as CSV.") from None
         if frame.empty:
             raise DataError(f"{name}: the Parquet file has no rows.")
-        return frame, name, 2, None
+        return frame, name, 2, {}
     return _read_text(path, encoding=encoding, wanted=wanted)
 
 
-def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise DataError(
-            f"{path.name}: this is not a text table (it contains binary data). Pass a CSV, "
-            "Excel (.xlsx) or Parquet file; for Excel, keep the .xlsx extension."
-        )
-    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    for enc in candidates:
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32", "utf-32"), (b"\xff\xfe", "utf-16", "utf-16"),
+         (b"\xfe\xff", "utf-16", "utf-16"))
+
+
+def _gb2312_share(text: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that are common Chinese (in GB2312)."""
+    from collections import Counter
+
+    counts = Counter(ch for ch in text[:1_000_000] if ord(ch) > 127)
+    total = sum(counts.values())
+    if not total:
+        return 1.0
+    common = 0
+    for ch, k in counts.items():
         try:
-            return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+            ch.encode("gb2312")
+            common += k
+        except UnicodeEncodeError:
+            pass
+    return common / total
+
+
+def _letter_share(text: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that are letters (names are letters)."""
+    import unicodedata
+
+    chars = [ch for ch in text[:1_000_000] if ord(ch) > 127]
+    if not chars:
+        return 1.0
+    return sum(unicodedata.category(ch).startswith("L") for ch in chars) / len(chars)
+
+
+def decode_bytes(data: bytes, name: str, encoding: str | None = None, *,
+                 partial: bool = False) -> tuple[str, str, str]:
+    """Decode the bytes of a text table; returns ``(text, encoding, reason)``.
+
+    Detection order: a byte-order mark (UTF-8, UTF-16, UTF-32); UTF-16 without a mark (NUL
+    bytes in every other position); then, for files without NUL bytes, strict UTF-8; GB18030
+    (a superset of GBK/GB2312) when at least 90% of the non-ASCII characters it yields are common
+    Chinese ones, so that cp1252 "Müller" is not read as "M黮ler"; then charset-normalizer.
+    ``partial`` allows a character cut at the end of ``data`` (a file's first bytes).
+    """
+    def strict(enc: str) -> str:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError as exc:
+            if partial and exc.start >= len(data) - 4:
+                return data[:exc.start].decode(enc)
+            raise
+
+    def binary_check(text: str) -> None:
+        if "\x00" in text[:4096]:
+            raise DataError(
+                f"{name}: this is not a text table (it contains binary data). Pass a CSV, "
+                "Excel (.xlsx) or Parquet file; for Excel, keep the .xlsx extension."
+            )
+
+    if encoding:
+        enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        try:
+            text = strict(enc)
         except (UnicodeDecodeError, LookupError) as exc:
-            if encoding:
-                raise DataError(
-                    f"{path.name}: cannot be decoded as {encoding!r} ({exc.__class__.__name__} "
-                    "at byte " + str(getattr(exc, "start", "?")) + "). Leave encoding=None to "
-                    "detect UTF-8 or GB18030/GBK, or name the right encoding."
-                ) from None
+            raise DataError(
+                f"{name}: cannot be decoded as {encoding!r} ({exc.__class__.__name__} at byte "
+                + str(getattr(exc, "start", "?")) + "). Leave encoding=None to detect UTF-8, "
+                "UTF-16 or GB18030/GBK, or name the right encoding (command line: --encoding)."
+            ) from None
+        binary_check(text)
+        return text.lstrip("\ufeff"), encoding, f"given as encoding={encoding!r}"
+    head = data[:4096]
+    for bom, enc, label in _BOMS:
+        if head.startswith(bom):
+            try:
+                return strict(enc).lstrip("\ufeff"), label, "byte-order mark"
+            except UnicodeDecodeError:
+                break
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 8:
+        zero_even = even.count(0) / max(len(even), 1)
+        zero_odd = odd.count(0) / max(len(odd), 1)
+        for enc, a, b in (("utf-16-le", zero_odd, zero_even), ("utf-16-be", zero_even, zero_odd)):
+            if a > 0.3 and b < 0.05:
+                try:
+                    text = strict(enc)
+                except UnicodeDecodeError:
+                    break
+                binary_check(text)
+                return text, enc, "NUL bytes in every other position (UTF-16 without a mark)"
+    binary_check(head.decode("latin-1"))
+    try:
+        return strict("utf-8"), "utf-8", "valid UTF-8"
+    except UnicodeDecodeError:
+        pass
+    rejected = ""
+    try:
+        text = strict("gb18030")
+    except UnicodeDecodeError:
+        text = None
+        rejected = "not valid GB18030"
+    if text is not None:
+        share = _gb2312_share(text)
+        if share >= 0.9:
+            return text, "gb18030", (f"valid GB18030/GBK; {share:.0%} of its non-ASCII "
+                                     "characters are common Chinese ones")
+        rejected = (f"GB18030 rejected: only {share:.0%} of its non-ASCII characters would be "
+                    "common Chinese ones")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
+    if best is not None and _letter_share(str(best)) >= 0.9:
+        return (str(best).lstrip("\ufeff"), best.encoding,
+                f"detected by charset-normalizer ({rejected})")
+    try:
+        text = strict("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _letter_share(text) >= 0.9:
+        guess = f"charset-normalizer's {best.encoding} gave symbols" if best else "no guess"
+        return text, "cp1252", (f"Western European (cp1252): its non-ASCII characters are "
+                                f"letters ({rejected}; {guess})")
     if best is None:
-        raise DataError(f"{path.name}: the text encoding could not be detected. Save the file "
-                        "as UTF-8, or pass encoding='...'.")
-    return str(best), best.encoding
+        raise DataError(f"{name}: the text encoding could not be detected. Save the file "
+                        "as UTF-8, or pass encoding='...' (command line: --encoding).")
+    return (str(best).lstrip("\ufeff"), best.encoding,
+            f"detected by charset-normalizer, uncertain: check the names ({rejected})")
 
 
 def _read_text(path: Path, *, encoding, wanted):
-    text, used = _decode(path, encoding)
+    text, used, why = decode_bytes(path.read_bytes(), path.name, encoding)
     if not text.strip():
         raise DataError(f"{path.name}: the file has no data, only white space.")
     lines = text.splitlines()
@@ -378,7 +537,8 @@ def _read_text(path: Path, *, encoding, wanted):
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError(f"{path.name}: the file has a header but no data rows.")
-    return frame, path.name, header_line + 2, used
+    return frame, path.name, header_line + 2, {"encoding": used, "encoding_reason": why,
+                                               "sep": sep}
 
 
 def _first_ragged_line(lines: list[str], sep: str, header_line: int) -> int | None:
@@ -505,108 +665,388 @@ def _parse_customer(s: pd.Series) -> pd.Series:
     return out
 
 
-def _parse_amount(s: pd.Series) -> pd.Series:
+DECIMALS = (".", ",")
+_CURRENCY = r"[¥￥$€£]|元|RMB|CNY|USD|EUR"
+_EXP = r"(?:[eE][+-]?\d+)?"
+# Shapes that show the decimal mark: 12,50 · 0,5 · 1.234,56 · 1.234.567 (comma) and
+# 12.50 · 0.5 · 1,234.56 · 1,234,567 (point). 1,234 and 1.234 alone show nothing.
+_COMMA_DECIMAL = r"[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d*|\d{1,3}(?:\.\d{3}){2,}|,\d+)"
+_POINT_DECIMAL = r"[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d*|\d{1,3}(?:,\d{3}){2,}|\.\d+)" + _EXP
+_NUMBER = {
+    ".": r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?" + _EXP + r"|[+-]?\.\d+" + _EXP,
+    ",": r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?|[+-]?,\d+",
+}
+
+
+def _check_decimal(decimal):
+    if decimal is not None and decimal not in DECIMALS:
+        raise ParameterError(
+            f"decimal={decimal!r}: use '.' (12.50) or ',' (12,50), or leave it out to detect "
+            "the decimal mark (command line: --decimal ,)."
+        )
+    return decimal
+
+
+def detect_decimal(text: pd.Series, sep: str | None = None) -> tuple[str | None, str]:
+    """The decimal mark of a column of amounts written as text, and why.
+
+    Parameters
+    ----------
+    text : pandas.Series of str
+        Amounts with currency signs and spaces already removed.
+    sep : str, optional
+        The file's field separator: a ``;``-separated file writes decimal commas when the
+        values themselves do not tell.
+
+    Returns
+    -------
+    (mark, reason)
+        ``mark`` is ``"."``, ``","``, or None when values show both (the caller refuses).
+    """
+    has_comma = text.str.contains(",", regex=False, na=False)
+    has_point = text.str.contains(".", regex=False, na=False)
+    comma = has_comma & text.str.fullmatch(_COMMA_DECIMAL, na=False)
+    point = has_point & text.str.fullmatch(_POINT_DECIMAL, na=False)
+    if comma.any() and point.any():
+        return None, "both"
+    if comma.any():
+        return ",", f"values such as {text[comma].iloc[0]!r} are written with a decimal comma"
+    if point.any():
+        return ".", f"values such as {text[point].iloc[0]!r} are written with a decimal point"
+    if sep == ";" and (has_comma | has_point).any():
+        return ",", "the file is separated by ';', the convention where ',' marks decimals"
+    return ".", "no value shows a decimal comma"
+
+
+def _parse_amount(s: pd.Series, *, decimal=None, sep=None, ledger=None, column="amount",
+                  offset=0):
+    """Amounts as float64 (NaN where not a number), read as written.
+
+    Currency signs (¥ ￥ $ € £ 元 RMB CNY), spaces, thousands separators and accounting
+    negatives ``(12.5)`` are removed and counted in the ledger as reformatted. The decimal mark
+    is ``decimal`` or detected (:func:`detect_decimal`); a value that does not fit it (``12,50``
+    when the mark is ``.``) is not a number: it is never scaled.
+    """
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64")
-    text = s.astype("string").str.strip()
-    text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives (12.5)
-    text = text.str.replace(r"[¥￥$€£,，\s]|元|RMB|CNY", "", regex=True)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
-
-
-def _parse_dates(s: pd.Series, name: str, column: str, offset: int, date_format, ledger):
-    """Parse a date column; returns a tz-naive datetime64 series with NaT where unparseable."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
+    raw = s.astype("string").str.strip()
+    text = raw.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives (12.5)
+    text = text.str.replace(rf"{_CURRENCY}|[\s\u00a0\u202f']", "", regex=True)
+    text = text.str.replace("，", ",", regex=False)
+    name = ledger.source if ledger is not None else "<amounts>"
+    if decimal is None:
+        decimal, why = detect_decimal(text, sep)
+        if decimal is None:
+            comma = text.str.fullmatch(_COMMA_DECIMAL, na=False).to_numpy()
+            point = text.str.fullmatch(_POINT_DECIMAL, na=False).to_numpy()
+            idx = raw.index
+            raise DataError(
+                f"{name}: column {column!r} mixes decimal points (e.g. "
+                f"{raw[point].iloc[0]!r}, {format_rows(_examples(point, offset, idx))}) and "
+                f"decimal commas (e.g. {raw[comma].iloc[0]!r}, "
+                f"{format_rows(_examples(comma, offset, idx))}). Say which is meant with "
+                "decimal='.' or decimal=',' (command line: --decimal . or --decimal ,); values "
+                "written the other way are then counted as non-numeric."
+            )
     else:
-        non_null = s.notna() & (s.astype("string").str.strip() != "")
-        if all(isinstance(v, pd.Timestamp) or hasattr(v, "year") for v in s[non_null].head(50)):
-            # Excel cells already hold datetimes (possibly mixed with text)
-            out = pd.to_datetime(s.where(s.map(lambda v: hasattr(v, "year"))), errors="coerce")
-            text = None
+        why = f"given as decimal={decimal!r}"
+    ok = text.str.fullmatch(_NUMBER[decimal], na=False)
+    group, mark = (",", ".") if decimal == "." else (".", ",")
+    clean = text.where(ok).str.replace(group, "", regex=False)
+    if decimal == ",":
+        clean = clean.str.replace(mark, ".", regex=False)
+    values = pd.to_numeric(clean, errors="coerce").astype("float64")
+    if ledger is not None:
+        ledger.decimal = decimal
+        ledger.decimal_reason = why
+        changed = (text != raw).fillna(False).to_numpy(dtype=bool)
+        grouped = text.str.contains(group, regex=False, na=False).to_numpy(dtype=bool)
+        reformatted = ok.to_numpy(dtype=bool) & (changed | grouped)
+        if reformatted.any():
+            ledger.warnings["amount_reformatted"] = int(reformatted.sum())
+            ledger.examples["amount_reformatted"] = _examples(reformatted, offset, raw.index)
+    return values
+
+
+# A timestamp string carries a time zone when a time of day is followed by Z, UTC, GMT or an
+# offset (+08:00, +0800, -05). The pattern is also valid RE2, so DuckDB's regexp functions and
+# pandas agree on which values carry a zone.
+TZ_PATTERN = r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_TZ_ZONE = r"(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)"
+_TZ_SUFFIX = rf"\s*{_TZ_ZONE}$"
+
+
+def timezone_flags(values) -> pd.Series:
+    """True where a date value carries a time zone.
+
+    The one time-zone detector of crmlab (:func:`read_transactions` and
+    :func:`crmlab.summarise` both use it, with :data:`TZ_PATTERN` for SQL engines).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Strings (a zone is a time of day followed by ``Z``, ``UTC``, ``GMT`` or an offset such
+        as ``+08:00``/``+0800``/``-05``), datetimes, or a mixture.
+
+    Returns
+    -------
+    pandas.Series of bool, aligned with ``values``; missing values are False.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.notna()
+    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return pd.Series(False, index=s.index)
+    if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+        return s.str.strip().str.contains(TZ_PATTERN, regex=True, na=False).astype(bool)
+
+    def one(v) -> bool:
+        if isinstance(v, str):
+            return re.search(TZ_PATTERN, v.strip()) is not None
+        return getattr(v, "tzinfo", None) is not None
+
+    return s.map(one).astype(bool)
+
+
+def _check_timezone(timezone):
+    if timezone is None:
+        return None
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(timezone))
+    except Exception:
+        raise ParameterError(
+            f"timezone={timezone!r} is not a known time zone; use an IANA name such as "
+            "'Asia/Shanghai' or 'UTC' (command line: --timezone Asia/Shanghai), or leave it out "
+            "to keep each timestamp's local time as written."
+        ) from None
+    return str(timezone)
+
+
+def _offset_minutes(suffix: pd.Series) -> pd.Series:
+    """Minutes east of UTC for zone suffixes such as ``Z``, ``+08:00``, ``-0530``, ``+05``."""
+    s = suffix.fillna("").str.strip()
+    parts = s.str.extract(r"^([+-])(\d{2}):?(\d{2})?$")
+    minutes = parts[1].astype("float64") * 60 + parts[2].fillna("0").astype("float64")
+    minutes = minutes.where(parts[0] != "-", -minutes)
+    return minutes.where(parts[0].notna(), 0.0)
+
+
+def _parse_dates(s: pd.Series, name: str, column: str, offset: int, date_format, ledger,
+                 timezone=None):
+    """Parse a date column; returns a tz-naive datetime64 series with NaT where unparseable.
+
+    Time zones: without ``timezone`` a timestamp keeps the wall-clock time of its own offset
+    (``2024-01-01T01:00+08:00`` is 2024-01-01 01:00); with ``timezone`` it is converted to that
+    zone's wall-clock time. Either way the ledger says so.
+    """
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        n = int(s.notna().sum())
+        if timezone is None:
+            out = s.dt.tz_localize(None)
+            ledger.warnings["timezone_local_time"] = n
         else:
-            text = s.astype("string").str.strip()
-            out = None
-        if out is None:
-            out = _parse_text_dates(text, non_null, name, column, offset, date_format, ledger)
-    tz = getattr(out.dtype, "tz", None)
-    if tz is not None:
-        out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-        ledger.warnings["timezone_converted"] = int(out.notna().sum())
-    return out.astype("datetime64[ns]")
-
-
-def _parse_text_dates(text, non_null, name, column, offset, date_format, ledger):
-    n = int(non_null.sum())
-    if n == 0:
-        raise DataError(f"{name}: column {column!r} has no dates at all. Check that the right "
-                        "column is used as date=.")
-    has_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True, na=False)
-    if has_offset.any() and not has_offset[non_null].all():
-        aware = np.flatnonzero(has_offset.to_numpy())[:3]
-        naive = np.flatnonzero((~has_offset & non_null).to_numpy())[:3]
-        raise DataError(
-            f"{name}: column {column!r} mixes dates with a time zone ("
-            f"{format_rows([p + offset for p in aware])}) and without one ("
-            f"{format_rows([p + offset for p in naive])}). Export all dates in one form."
-        )
-    formats = [date_format] if date_format else list(DATE_FORMATS)
-    best, best_n, parsed = None, -1, {}
-    for fmt in formats:
-        try:
-            if fmt == "ISO8601" or has_offset.any():
-                p = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=has_offset.any())
-            else:
-                p = pd.to_datetime(text, format=fmt, errors="coerce")
-        except (ValueError, TypeError):
-            continue
-        k = int(p.notna().sum())
-        parsed[fmt] = p
-        if k > best_n:
-            best, best_n = fmt, k
-        if k == n:
-            break
-    if best_n <= 0:
-        rows = _examples(non_null.to_numpy(), offset, text.index)
-        example = text[non_null].iloc[0]
-        hint = (f"pass date_format='...' (the format {date_format!r} did not match)"
-                if date_format else "pass date_format='%d/%m/%Y' or similar")
-        raise DataError(
-            f"{name}: no value in column {column!r} could be read as a date (for example "
-            f"{example!r} at {format_rows(rows)}). Check that date= names the date column, or "
-            f"{hint}."
-        )
-    out = parsed[best]
-    if date_format is None and best_n < n:
-        # A second format that reads many of the rows the best one missed means mixed formats.
-        missed = out.isna() & non_null
-        for fmt, p in parsed.items():
-            if fmt in (best, "ISO8601"):
-                continue
-            rescued = int((p.notna() & missed).sum())
-            if rescued >= max(2, 0.01 * n):
-                a = np.flatnonzero((out.notna()).to_numpy())[:3]
-                b = np.flatnonzero((p.notna() & missed).to_numpy())[:3]
-                raise DataError(
-                    f"{name}: column {column!r} mixes date formats: {best} "
-                    f"(e.g. {format_rows([i + offset for i in a])}) and {fmt} "
-                    f"(e.g. {format_rows([i + offset for i in b])}). Export the dates in one "
-                    "format, or pass date_format= to read one of them and drop the rest."
-                )
-    if best == "%m/%d/%Y" and "%d/%m/%Y" in DATE_FORMATS and not date_format:
-        alt = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-        if int(alt.notna().sum()) == best_n and not alt.equals(out):
-            ledger.warnings["ambiguous_day_month"] = best_n
-    ledger.date_format = best
+            out = s.dt.tz_convert(timezone).dt.tz_localize(None)
+            ledger.warnings["timezone_converted"] = n
+            ledger.timezone = timezone
+        return out.astype("datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.astype("datetime64[ns]")
+    text = s.astype("string").str.strip()
+    non_null = s.notna() & text.notna() & (text != "")
+    native = s.map(lambda v: hasattr(v, "year") and not isinstance(v, str)).astype(bool)
+    if not native.any():
+        return _parse_text_dates(text, non_null, name, column, offset, date_format, ledger,
+                                 timezone)
+    # Excel cells already hold datetimes, possibly mixed with dates typed as text.
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    cells = pd.to_datetime(s[native].map(
+        lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else v),
+        errors="coerce")
+    out[native] = cells.astype("datetime64[ns]")
+    typed = non_null & ~native
+    if typed.any():
+        sub = _parse_text_dates(text[typed], typed[typed], name, column, offset, date_format,
+                                ledger, timezone, required=False)
+        out[typed] = sub
     return out
 
 
-def _clean(raw, cols, ledger, *, offset, date_format, returns, duplicates):
+def _parse_text_dates(text, non_null, name, column, offset, date_format, ledger, timezone,
+                      required=True):
+    n = int(non_null.sum())
+    if n == 0:
+        raise DataError(f"{name}: column {column!r} has no dates at all. Check that the right "
+                        "column is used as date= (command line: --date).")
+    aware = timezone_flags(text) & non_null
+    if aware.any() and not aware[non_null].all():
+        rows_aware = np.flatnonzero(aware.to_numpy())[:3]
+        rows_naive = np.flatnonzero((~aware & non_null).to_numpy())[:3]
+        raise DataError(
+            f"{name}: column {column!r} mixes dates with a time zone ("
+            f"{format_rows([p + offset for p in rows_aware])}) and without one ("
+            f"{format_rows([p + offset for p in rows_naive])}). Export all dates in one form."
+        )
+    minutes = None
+    if aware.any():
+        suffix = text.where(aware).str.extract(f"({_TZ_ZONE})\\s*$")[0]
+        minutes = _offset_minutes(suffix)
+        text = text.where(~aware, text.str.replace(_TZ_SUFFIX, "", regex=True))
+    out, used = _parse_formats(text, non_null, n, name, column, offset, date_format, ledger,
+                               required)
+    if minutes is not None:
+        ok = aware & out.notna()
+        if timezone is None:
+            ledger.warnings["timezone_local_time"] = int(ok.sum())
+            modal = minutes[ok].mode()
+            if len(modal):
+                other = ok & (minutes != modal.iloc[0])
+                if other.any():
+                    ledger.warnings["timezone_other_offset"] = int(other.sum())
+                    ledger.examples["timezone_other_offset"] = _examples(
+                        other.to_numpy(), offset, text.index)
+        else:
+            utc = out - pd.to_timedelta(minutes, unit="min")
+            local = utc.dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)
+            out = local.where(ok, out).astype("datetime64[ns]")
+            ledger.warnings["timezone_converted"] = int(ok.sum())
+            ledger.timezone = timezone
+    return out
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
+    try:
+        return pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError):
+        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+
+
+def _family(fmt: str) -> str:
+    """A date format without its time of day: formats of one family write a date the same way."""
+    if fmt == "ISO8601":
+        return "%Y-%m-%d"
+    return re.split(r"[ T]%H", fmt)[0]
+
+
+# Formats whose day/month order is a convention of the writer, not visible in the format.
+_DAY_MONTH_SWAP = {"%m/%d/%Y": "%d/%m/%Y", "%d/%m/%Y": "%m/%d/%Y", "%d.%m.%Y": "%m.%d.%Y"}
+
+
+def _swap_day_month(fmt: str) -> str:
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def _parse_formats(text, non_null, n, name, column, offset, date_format, ledger, required):
+    """Read each date with the first format of ``DATE_FORMATS`` that reads it, row by row.
+
+    The format reading most of the column is tried first, then the one reading most of what is
+    left, and so on: a column mixing unambiguous formats (``2024/03/05 14:22:10`` and
+    ``2024年3月5日``) loses no date. A mixture whose day/month order cannot be known is refused.
+    """
+    # pandas' "ISO8601" also reads 2024/03/05 and 20240305: it is kept for what no explicit
+    # format reads (fractions of a second...), so that each date's own format is known.
+    formats = [date_format] if date_format else [f for f in DATE_FORMATS if f != "ISO8601"]
+    parsed: dict[str, pd.Series] = {}
+    for fmt in formats:
+        p = _to_datetime(text, fmt)
+        parsed[fmt] = p
+        if int(p.notna().sum()) == n:
+            break
+    counts = {fmt: int(p.notna().sum()) for fmt, p in parsed.items()}
+    best = max(counts, key=counts.get)  # the first of equals, in DATE_FORMATS order
+    if counts[best] < n and date_format is None and "ISO8601" in DATE_FORMATS:
+        parsed["ISO8601"] = _to_datetime(text, "ISO8601")
+        if counts[best] == 0:
+            best = "ISO8601"
+            counts[best] = int(parsed[best].notna().sum())
+    flag = (f"date_format={date_format!r} (command line: --date-format '{date_format}') "
+            "did not match; pass the format of this column"
+            if date_format else
+            "pass its format as date_format='%d/%m/%Y' or similar (command line: "
+            "--date-format '%d/%m/%Y')")
+    if counts[best] == 0:
+        if not required:
+            return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]"), {}
+        rows = _examples(non_null.to_numpy(), offset, text.index)
+        example = text[non_null].iloc[0]
+        raise DataError(
+            f"{name}: no value in column {column!r} could be read as a date (for example "
+            f"{example!r} at {format_rows(rows)}). Check that date= names the date column, or "
+            f"{flag}."
+        )
+    out = parsed[best].copy()
+    used = {best: out.notna().to_numpy()}
+    missed = (out.isna() & non_null).to_numpy()
+    while missed.any() and date_format is None:
+        gains = {fmt: p.notna().to_numpy() & missed for fmt, p in parsed.items()
+                 if fmt not in used}
+        explicit = [f for f in gains if f != "ISO8601" and gains[f].any()]
+        fmt = max(explicit or gains, key=lambda f: int(gains[f].sum()), default=None)
+        if fmt is None or not gains[fmt].any():
+            break
+        take = gains[fmt]
+        out[take] = parsed[fmt][take]
+        used[fmt] = take
+        missed &= ~take
+    families: dict[str, np.ndarray] = {}
+    for fmt, rows in used.items():
+        fam = _family(fmt)
+        families[fam] = families.get(fam, np.zeros(len(out), dtype=bool)) | rows
+    main = _family(best)
+    if len(families) > 1:
+        _refuse_unknowable_day_month(text, families, main, name, column, offset)
+        other = np.zeros(len(out), dtype=bool)
+        for fam, rows in families.items():
+            if fam != main:
+                other |= rows
+        ledger.warnings["date_other_format"] = int(other.sum())
+        ledger.examples["date_other_format"] = _examples(other, offset, text.index)
+    elif main in ("%m/%d/%Y", "%d/%m/%Y") and date_format is None:
+        rows = families[main]
+        alt = _to_datetime(text[rows], _swap_day_month(main))
+        if alt.notna().all() and not alt.equals(out[rows]):
+            ledger.warnings["ambiguous_day_month"] = int(rows.sum())
+    ledger.date_format = " + ".join(used)
+    return out.astype("datetime64[ns]"), used
+
+
+def _refuse_unknowable_day_month(text, families, main, name, column, offset):
+    """Refuse a mixture of date formats when a part's day/month order cannot be known.
+
+    A year-first format (2024-03-05, 2024/03/05, 2024年3月5日) states its order. A year-last one
+    (03/05/2024, 05.03.2024) states it only when some day is above 12: if every value of that
+    part reads as well with day and month swapped, the mixture is refused.
+    """
+    orders = {fam for fam in families if fam in ("%m/%d/%Y", "%d/%m/%Y")}
+    for fam, rows in families.items():
+        if fam not in _DAY_MONTH_SWAP:
+            continue
+        swapped = _to_datetime(text[rows], _DAY_MONTH_SWAP[fam])
+        if len(orders) < 2 and not swapped.notna().all():
+            continue  # some day is above 12: the order is known
+        first = families[main] if fam != main else next(r for f, r in families.items() if f != fam)
+        other_fam = main if fam != main else next(f for f in families if f != fam)
+        a = np.flatnonzero(first)[:3]
+        b = np.flatnonzero(rows)[:3]
+        raise DataError(
+            f"{name}: column {column!r} mixes date formats: {other_fam} (e.g. "
+            f"{format_rows([i + offset for i in a])}) and {fam} (e.g. "
+            f"{format_rows([i + offset for i in b])}), and the day/month order of the second "
+            "cannot be known (every value reads both ways). Export the dates in one format, or "
+            f"pass date_format='{fam}' (command line: --date-format '{fam}') to read one of "
+            "them and drop the rest."
+        )
+
+
+def _clean(raw, cols, ledger, *, offset, date_format, returns, duplicates, decimal=None,
+           sep=None, timezone=None):
     name = ledger.source
     ledger.rows_read = len(raw)
     index = raw.index
     cust = _parse_customer(raw[cols["customer_id"]])
-    dates = _parse_dates(raw[cols["date"]], name, cols["date"], offset, date_format, ledger)
+    dates = _parse_dates(raw[cols["date"]], name, cols["date"], offset, date_format, ledger,
+                         timezone)
     keep = np.ones(len(raw), dtype=bool)
 
     def drop(reason: str, mask: np.ndarray) -> None:
@@ -623,7 +1063,8 @@ def _clean(raw, cols, ledger, *, offset, date_format, returns, duplicates):
                         f"Check the columns used ({ledger.columns}).")
     amount = None
     if cols["amount"] is not None:
-        amount = _parse_amount(raw[cols["amount"]])
+        amount = _parse_amount(raw[cols["amount"]], decimal=decimal, sep=sep, ledger=ledger,
+                               column=cols["amount"], offset=offset)
         bad = amount.isna().to_numpy()
         if (bad & keep).sum() == keep.sum():
             examples = raw[cols["amount"]][bad & keep].head(3).tolist()
