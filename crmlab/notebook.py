@@ -211,6 +211,8 @@ def check_parameters(values: dict[str, Any], declared: dict[str, Parameter], *,
     out: dict[str, Any] = {}
     for name, value in values.items():
         param = declared[name]
+        if name in DURATION_PARAMETERS and not isinstance(value, str):
+            _check_duration(value, name, where)  # `-p horizon=52`: the unit is missing
         types, nullable = _allowed_types(param)
         if isinstance(value, (_dt.date, _dt.datetime)) and str in types:
             value = value.isoformat()
@@ -239,7 +241,23 @@ def did_you_mean(unknown, known) -> str:
     return f" (did you mean {', '.join(map(repr, hints))}?)" if hints else ""
 
 
+# parameters that are durations written with their unit ("52W", "12M", "1Y")
+DURATION_PARAMETERS = ("horizon", "clv_horizon")
+
+
+def _check_duration(value, name: str, where: str) -> None:
+    from .units import parse_duration
+
+    try:
+        parse_duration(value, name)
+    except ParameterError as exc:
+        raise ParameterError(f"{where}: {exc}") from None
+
+
 def _check_semantics(merged: dict[str, Any], where: str, valid: str) -> None:
+    for name in DURATION_PARAMETERS:
+        if merged.get(name) is not None:
+            _check_duration(merged[name], name, where)
     if "lang" in merged:
         try:
             i18n.check_lang(merged["lang"])

@@ -42,6 +42,8 @@ from .value.mcda import _weights_for, entropy_weights, minmax, topsis
 
 RULES_DIR = Path(__file__).parent / "rules"
 BUILTIN_RULES = ("classic10", "quartile5", "cn8")
+# rules="auto": the built-in score map defined on each number of points
+AUTO_RULES = {5: "classic10", 4: "quartile5"}
 DIMENSIONS = {"R": "recency", "F": "frequency", "M": "monetary"}
 OTHER = "other"
 
@@ -428,6 +430,21 @@ def _grid_lookup(rs: RuleSet, bins: int) -> np.ndarray:
     return _resolve(rs, hits, lambda i: f"pattern {sep.join(map(str, pats[i]))}")
 
 
+def _score_bins(scores: pd.DataFrame) -> int:
+    return int(scores.attrs.get("bins") or max(int(scores[c].max()) for c in "RFM"))
+
+
+def rules_for_bins(bins: int) -> str:
+    """The built-in segment map defined on ``bins``-point scores (``rules="auto"``)."""
+    if int(bins) not in AUTO_RULES:
+        choices = ", ".join(f"{k} ({v})" for k, v in sorted(AUTO_RULES.items()))
+        raise ParameterError(
+            f"no built-in segment map is defined on {bins}-point scores (maps exist for {choices}); "
+            f"score with one of those (-p n_bins=5) or give your own YAML rule file "
+            f"(rules='my_rules.yml', -p segment_rules=my_rules.yml).")
+    return AUTO_RULES[int(bins)]
+
+
 def segment(scores: pd.DataFrame, rules="classic10", *, split: str | None = None,
             lang: str = "zh") -> pd.DataFrame:
     """Assign every customer to exactly one segment of a rule set.
@@ -437,8 +454,10 @@ def segment(scores: pd.DataFrame, rules="classic10", *, split: str | None = None
     scores : DataFrame
         Output of :func:`score` (``R``, ``F``, ``M`` and, for split rules, the raw
         ``recency``/``frequency``/``monetary``).
-    rules : {"classic10", "quartile5", "cn8"}, path, mapping or RuleSet
-        The rule set; see the module docstring and ``crmlab/rules/rfm_*.yml``.
+    rules : {"classic10", "quartile5", "cn8", "auto"}, path, mapping or RuleSet
+        The rule set; see the module docstring and ``crmlab/rules/rfm_*.yml``. ``"auto"`` takes
+        the built-in map defined on the scores' number of points (:data:`AUTO_RULES`:
+        classic10 for 5-point scores, quartile5 for 4-point scores).
     split : {"mean", "median"}, optional
         For split rule sets (cn8): where high/low is cut; default the rule set's own.
     lang : {"zh", "en"}
@@ -450,6 +469,8 @@ def segment(scores: pd.DataFrame, rules="classic10", *, split: str | None = None
     ``"other"`` for unmatched customers) and ``label`` (localised name).
     """
     i18n.check_lang(lang)
+    if isinstance(rules, str) and rules == "auto":
+        rules = rules_for_bins(_score_bins(scores))
     rs = load_rules(rules)
     if rs.kind == "split":
         idx = _split_assign(scores, rs, split or rs.split)
@@ -457,11 +478,14 @@ def segment(scores: pd.DataFrame, rules="classic10", *, split: str | None = None
         missing = [c for c in "RFM" if c not in scores.columns]
         if missing:
             raise DataError(f"scores lack columns {missing}; compute them with rfm.score(...).")
-        bins = int(scores.attrs.get("bins") or max(int(scores[c].max()) for c in "RFM"))
+        bins = _score_bins(scores)
         if rs.bins is not None and rs.bins != bins:
+            other = AUTO_RULES.get(bins)
+            fix = (f" or use a map defined on {bins}-point scores: rules={other!r} (in a chapter "
+                   f"-p segment_rules={other}, or segment_rules='auto')" if other else "")
             raise ParameterError(f"rule set {rs.name!r} is defined on {rs.bins}-point scores but "
                                  f"these scores use bins={bins}; rescore with "
-                                 f"rfm.score(table, bins={rs.bins}).")
+                                 f"rfm.score(table, bins={rs.bins}) (-p n_bins={rs.bins}){fix}.")
         lut = _grid_lookup(rs, bins)
         r = scores["R"].to_numpy().astype(np.int32)
         f = scores["F"].to_numpy().astype(np.int32)

@@ -13,6 +13,8 @@ mean year and no month is "30 days".
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .errors import ModelError, ParameterError
@@ -23,7 +25,11 @@ UNIT_NAMES = {
     "D": {"zh": "天", "en": "day"},
     "W": {"zh": "周", "en": "week"},
     "M": {"zh": "月", "en": "month"},
+    "Y": {"zh": "年", "en": "year"},
 }
+# a duration parameter may also be quoted in years (365.25 days)
+DURATION_DAYS = dict(DAYS_PER_UNIT, Y=365.25)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([DWMY])\s*$", re.IGNORECASE)
 
 
 def check_unit(unit: str, name: str = "time_unit") -> str:
@@ -68,3 +74,53 @@ def rate_per_period(rate: float, *, per: str, unit: str) -> float:
     if rate <= -1:
         raise ParameterError(f"discount rate {rate!r} must be greater than -1.")
     return (1.0 + rate) ** (days[check_unit(unit)] / days[per_u]) - 1.0
+
+
+def parse_duration(value, name: str = "horizon") -> tuple[float, str]:
+    """A duration written with its unit, ``"52W"``, ``"12M"``, ``"1Y"`` or ``"90D"``, as
+    ``(amount, unit)``.
+
+    A bare number is refused: ``horizon=52`` means 52 weeks for a weekly summary and 52 months
+    for a monthly one, so the unit must be written (ParameterError naming the fix).
+    """
+    m = _DURATION.match(str(value))
+    if not m or float(m.group(1)) <= 0:
+        example = f"{value}W" if isinstance(value, (int, float)) and value > 0 else "52W"
+        raise ParameterError(
+            f"{name}={value!r} must be a positive duration with its unit: 'D', 'W', 'M' or 'Y', e.g. "
+            f"'{example}', '12M' or '1Y'. In Python pass {name}='{example}'; on the command line "
+            f"-p {name}={example}.")
+    return float(m.group(1)), m.group(2).upper()
+
+
+def duration_in(value, unit: str, name: str = "horizon") -> float:
+    """The duration ``value`` (e.g. ``"1Y"``) in periods of ``unit`` (e.g. 52.18 weeks)."""
+    amount, own = parse_duration(value, name)
+    return amount * DURATION_DAYS[own] / DAYS_PER_UNIT[check_unit(unit)]
+
+
+def whole_periods(value, unit: str, name: str = "horizon") -> int:
+    """The duration ``value`` as a whole number of periods of ``unit`` (at least one), for sums
+    over periods such as CLV: ``"1Y"`` is 52 weeks, ``"12M"`` 52 weeks, ``"52W"`` 12 months."""
+    return max(1, round(duration_in(value, unit, name)))
+
+
+def _say(amount: float, unit: str, lang: str) -> str:
+    number = f"{amount:g}"
+    if lang == "zh":
+        return f"{number} {'个月' if unit == 'M' else UNIT_NAMES[unit]['zh']}"
+    return f"{number} {UNIT_NAMES[unit]['en']}{'' if amount == 1 else 's'}"
+
+
+def duration_text(value, lang: str = "zh", name: str = "horizon", *, unit: str | None = None) -> str:
+    """A duration as a reader says it: ``"52W"`` → "52 周" / "52 weeks".
+
+    With ``unit`` (the summary's time unit) a duration written in another unit also says how many
+    whole periods it was counted as: ``duration_text("1Y", "en", unit="W")`` → "1 year (52 weeks)".
+    """
+    amount, own = parse_duration(value, name)
+    text = _say(amount, own, lang)
+    if unit is not None and check_unit(unit) != own:
+        periods = _say(whole_periods(value, unit, name), unit, lang)
+        text += f"（{periods}）" if lang == "zh" else f" ({periods})"
+    return text

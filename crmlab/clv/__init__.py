@@ -22,7 +22,7 @@ from .bgnbd import BetaGeo, ModifiedBetaGeo
 from .gammagamma import GammaGamma
 from .paretonbd import ParetoNBD
 from .sbg import ShiftedBetaGeometric
-from .selection import ModelChoice, select_model
+from .selection import CustomerValue, ModelChoice, customer_value, select_model
 from .validation import chi2_frequency, conditional_by_frequency, fit_table, holdout_report, tracking
 
 MODELS = {
