@@ -11,24 +11,26 @@ from __future__ import annotations
 import importlib
 
 from .errors import BuildError, CrmlabError, DataError, ModelError, ParameterError
-from .io import Ledger, Transactions, read_transactions
 
 __version__ = "0.1.0"
 
-# Heavier modules load on first use, so `import crmlab` stays fast for the command line.
+# Everything that needs pandas loads on first use, so `import crmlab` (and `crmlab --help`)
+# stays fast.
 _LAZY = {
+    "Ledger": ("crmlab.io", "Ledger"),
+    "Transactions": ("crmlab.io", "Transactions"),
+    "read_transactions": ("crmlab.io", "read_transactions"),
     "summarise": ("crmlab.summary", "summarise"),
     "compress": ("crmlab.summary", "compress"),
     "rfm_table": ("crmlab.summary", "rfm_table"),
 }
 _SUBMODULES = {
     "clv", "datasets", "value", "rfm", "segments", "strategy", "plots", "tables", "report",
-    "summary", "units", "i18n", "notebook",
+    "summary", "units", "i18n", "notebook", "io", "checks", "errors", "cli", "narrative",
 }
 
 __all__ = [
-    "BuildError", "CrmlabError", "DataError", "ModelError", "ParameterError",
-    "Ledger", "Transactions", "read_transactions", *_LAZY,
+    "BuildError", "CrmlabError", "DataError", "ModelError", "ParameterError", *_LAZY,
 ]
 
 

@@ -79,12 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exact duplicate rows: keep and count (default), or drop")
     check.set_defaults(func=_data_check)
 
-    try:
-        from .report.commands import add_commands
-    except ImportError:  # the report builder is optional while it is being developed
-        add_commands = None
-    if add_commands is not None:
-        add_commands(sub)
+    # The report subcommands are part of crmlab: a broken install fails here, loudly. Only the
+    # argument definitions are imported; the builder loads when a command runs, so
+    # `crmlab --help` stays fast.
+    from .report.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from . import i18n
 from .errors import DataError, ParameterError
+from .plots import styled
 from .tables import Table
 from .value._common import _criteria_frame, _rank_desc, _sign
 from .value.mcda import _weights_for, entropy_weights, minmax, topsis
@@ -698,6 +699,7 @@ def validate(scores: pd.DataFrame, holdout, *, by="segment", segments=None,
 # ---------------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------------
+@styled
 def plot_heatmap(scores: pd.DataFrame, lang: str = "zh", value: str = "monetary"):
     """R × F heatmap coloured by the mean of ``value`` (raw monetary by default)."""
     import seaborn as sns
@@ -714,6 +716,7 @@ def plot_heatmap(scores: pd.DataFrame, lang: str = "zh", value: str = "monetary"
     return fig
 
 
+@styled
 def plot_segments(segments: pd.DataFrame, revenue=None, lang: str = "zh"):
     """Bars of the share of customers (and of revenue) per segment."""
     from .plots import figure

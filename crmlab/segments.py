@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import i18n
 from .errors import DataError, ParameterError
+from .plots import styled
 from .tables import Table, label
 from .value._common import _criteria_frame
 
@@ -487,6 +488,7 @@ def type_region_counts(frame: pd.DataFrame, type_col: str = "customer_type",
 # ---------------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------------
+@styled
 def plot_profile(prof: Profile | pd.DataFrame, lang: str = "zh", features=None):
     """Heatmap of standardised segment means (segments × features)."""
     import seaborn as sns
@@ -506,6 +508,7 @@ def plot_profile(prof: Profile | pd.DataFrame, lang: str = "zh", features=None):
     return fig
 
 
+@styled
 def plot_selection(result: ClusterResult, lang: str = "zh"):
     """Inertia (elbow), silhouette and Calinski–Harabasz against k."""
     from .plots import figure

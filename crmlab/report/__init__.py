@@ -8,8 +8,21 @@ executes one chapter. The notebook side of the contract is :mod:`crmlab.notebook
 
 from __future__ import annotations
 
-from .builder import BuildResult, build, handouts, read_findings, run_chapter, student_notebook
-from .profiles import Profile, load_profile, plan
+import importlib
+
+# Loaded on first use: the command line imports crmlab.report.commands, and must not pay for
+# the builder (nbformat, papermill, weasyprint) just to print --help.
+_LAZY = {
+    "BuildResult": "builder", "build": "builder", "handouts": "builder",
+    "read_findings": "builder", "run_chapter": "builder", "student_notebook": "builder",
+    "Profile": "profiles", "load_profile": "profiles", "plan": "profiles",
+}
 
 __all__ = ["BuildResult", "Profile", "build", "handouts", "load_profile", "plan",
            "read_findings", "run_chapter", "student_notebook"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

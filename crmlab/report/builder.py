@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 
 from .. import i18n
-from ..errors import BuildError, CrmlabError
+from ..errors import BuildError, CrmlabError, ParameterError
 from ..notebook import META, notebook_parameters
 from . import assemble as asm
 from . import bibliography
@@ -229,8 +229,10 @@ def run_chapter(chapter: str, *, overrides: list[str] | None = None,
     name = source.stem
     if not source.exists():
         have = sorted(p.stem for p in Path(notebooks_dir).glob("*.ipynb"))
-        raise BuildError(f"chapter {chapter!r}: {source} not found; available: "
-                         f"{', '.join(have) or 'none'}.")
+        raise ParameterError(f"chapter {chapter!r}: {source} not found; available: "
+                             f"{', '.join(have) or 'none'}. Pass one of these names "
+                             "(run_chapter(chapter=...), crmlab run CHAPTER) or the folder "
+                             "that holds it (notebooks_dir=..., --notebooks DIR).")
     from ..notebook import check_parameters
 
     declared = notebook_parameters(source)

@@ -9,9 +9,11 @@ full fonts stay in the font stack as a fallback, so a rare character still rende
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..plots import font_files
@@ -88,15 +90,27 @@ def font_face_css() -> str:
 
 def write_pdf(html_text: str, path: str | Path, *, base_url: str | None = None) -> Path:
     """Render ``html_text`` to a PDF at ``path`` (A4 and the rest come from the page CSS)."""
-    import logging
-
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    fc = FontConfiguration()
-    css = CSS(string=font_face_css(), font_config=fc)
-    HTML(string=html_text, base_url=base_url or str(Path.cwd())).write_pdf(
-        str(path), stylesheets=[css], font_config=fc)
+    with quiet_loggers("weasyprint", "fontTools"):  # only while this PDF is written
+        fc = FontConfiguration()
+        css = CSS(string=font_face_css(), font_config=fc)
+        HTML(string=html_text, base_url=base_url or str(Path.cwd())).write_pdf(
+            str(path), stylesheets=[css], font_config=fc)
     return Path(path)
+
+
+@contextmanager
+def quiet_loggers(*names: str, level: int = logging.ERROR):
+    """Raise the level of the named loggers inside the block and restore their levels after,
+    so the caller's logging configuration is left as it was."""
+    loggers = [logging.getLogger(n) for n in names]
+    saved = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(level)
+    try:
+        yield
+    finally:
+        for lg, lvl in zip(loggers, saved):
+            lg.setLevel(lvl)

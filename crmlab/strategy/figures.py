@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n
-from ..plots import figure, label
+from ..plots import figure, label, styled
 from ..tables import label as col_label
 
 i18n.register({
@@ -39,6 +39,7 @@ i18n.register({
 })
 
 
+@styled
 def forest_plot(results: pd.DataFrame, *, lang: str = "zh"):
     """Effect-size forest plot of one or more :func:`ab_test` results (concatenated)."""
     fig, ax = figure("strategy_forest", label("strategy.fig.forest", lang),
@@ -53,6 +54,7 @@ def forest_plot(results: pd.DataFrame, *, lang: str = "zh"):
     return fig
 
 
+@styled
 def qini_plot(results: dict, *, lang: str = "zh"):
     """Qini and uplift curves of one or more :class:`QiniResult` (``{name: result}``)."""
     fig, axes = figure("strategy_qini", label("strategy.fig.qini", lang), figsize=(10, 4.2), ncols=2)
@@ -69,6 +71,7 @@ def qini_plot(results: dict, *, lang: str = "zh"):
     return fig
 
 
+@styled
 def profit_plot(result, *, lang: str = "zh", alpha: float = 0.05):
     """Profit against the fraction targeted, with the bootstrap band and the best point."""
     c = result.curve
@@ -88,6 +91,7 @@ def profit_plot(result, *, lang: str = "zh", alpha: float = 0.05):
     return fig
 
 
+@styled
 def gain_lift_plot(results: dict, *, lang: str = "zh"):
     """Cumulative gain and lift of one or more :func:`policy_profit` results (``{name: result}``)."""
     fig, axes = figure("strategy_gain", label("strategy.fig.gain", lang), figsize=(10, 4.2), ncols=2)
@@ -105,6 +109,7 @@ def gain_lift_plot(results: dict, *, lang: str = "zh"):
     return fig
 
 
+@styled
 def migration_heatmap(transition: pd.DataFrame, *, lang: str = "zh"):
     """Heatmap of a transition matrix."""
     import seaborn as sns
@@ -116,6 +121,7 @@ def migration_heatmap(transition: pd.DataFrame, *, lang: str = "zh"):
     return fig
 
 
+@styled
 def equity_plot(scenarios: pd.DataFrame, *, lang: str = "zh"):
     """Bar chart of customer equity by scenario; ``scenarios`` has ``mean`` and optionally
     ``ci_low``/``ci_high`` (one row per scenario), e.g. equity rows of
@@ -134,6 +140,7 @@ def equity_plot(scenarios: pd.DataFrame, *, lang: str = "zh"):
     return fig
 
 
+@styled
 def budget_plot(allocation: pd.DataFrame, *, lang: str = "zh"):
     """Horizontal bars: budget allocated vs full cost per segment (a :func:`plan` result)."""
     fig, ax = figure("strategy_budget", label("strategy.fig.budget", lang),
@@ -147,6 +154,7 @@ def budget_plot(allocation: pd.DataFrame, *, lang: str = "zh"):
     return fig
 
 
+@styled
 def case_plot(result, *, lang: str = "zh"):
     """Histogram of simulated profit before and after the Case 3-1 re-allocation."""
     fig, ax = figure("strategy_case", label("strategy.fig.case", lang))

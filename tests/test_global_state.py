@@ -1,0 +1,80 @@
+"""crmlab leaves the caller's session as it was (issue 18.2): matplotlib backend and rcParams,
+the seaborn theme, and logging levels. Each check runs in a fresh interpreter."""
+
+import json
+import subprocess
+import sys
+
+
+def _python(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_importing_and_plotting_leaves_backend_and_rcparams_alone():
+    res = _python(r'''
+import json
+import matplotlib
+matplotlib.use("svg")  # the researcher's own choice
+import matplotlib.pyplot as plt
+before = {k: repr(v) for k, v in plt.rcParams.items()}
+import crmlab.plots, crmlab.rfm, crmlab.segments
+import crmlab.strategy.figures as F
+import crmlab.strategy as S
+import pandas as pd
+fig, ax = crmlab.plots.figure("t", "标题")
+ax.plot([1, 2], [-1, 3]); ax.set_title("负数 −1")
+fig.savefig("/dev/null", format="png")
+fig2 = F.equity_plot(pd.DataFrame({"mean": [1.0, 1.2]}, index=["a", "b"]))
+fig2.savefig("/dev/null", format="png")
+after = {k: repr(v) for k, v in plt.rcParams.items()}
+print(json.dumps({"backend": matplotlib.get_backend(),
+                  "changed": sorted(k for k in before if before[k] != after[k]),
+                  "grid": bool(ax.xaxis.get_gridlines()[0].get_visible()),
+                  "font": crmlab.plots.SANS}))
+''')
+    assert res["backend"] == "svg"
+    assert res["changed"] == []
+    assert res["grid"]  # the house theme was applied to crmlab's own figure
+
+
+def test_crmlab_figures_draw_chinese_in_the_cjk_font_whatever_the_session_font():
+    res = _python(r'''
+import json
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+import crmlab.plots
+fig, ax = crmlab.plots.figure("t", "标题")
+ax.set_xlabel("客户")
+plt.rcParams["font.sans-serif"] = ["DejaVu Sans"]  # the session changes its own fonts later
+fig.canvas.draw()
+with crmlab.plots.house_style():
+    inside = font_manager.findfont(ax.xaxis.label.get_fontproperties())
+outside = font_manager.findfont(ax.xaxis.label.get_fontproperties())
+print(json.dumps({"inside": inside, "outside": outside,
+                  "session": plt.rcParams["font.sans-serif"]}))
+''')
+    assert "NotoSansCJK" in res["inside"]
+    assert "NotoSansCJK" not in res["outside"]  # only crmlab's figures are styled
+    assert res["session"] == ["DejaVu Sans"]
+
+
+def test_pdf_step_silences_font_logging_only_while_it_writes(tmp_path):
+    res = _python(rf'''
+import json, logging
+logging.getLogger("fontTools").setLevel(logging.DEBUG)
+from crmlab.report.pdf import quiet_loggers, write_pdf
+seen = {{}}
+with quiet_loggers("weasyprint", "fontTools"):
+    seen["inside"] = logging.getLogger("fontTools").level
+write_pdf("<p>x 客户</p>", {str(tmp_path / "t.pdf")!r})
+print(json.dumps({{**seen, "fontTools": logging.getLogger("fontTools").level,
+                   "weasyprint": logging.getLogger("weasyprint").level}}))
+''')
+    assert res["inside"] == 40
+    assert res["fontTools"] == 10 and res["weasyprint"] == 0  # as the session set them
+    assert (tmp_path / "t.pdf").read_bytes().startswith(b"%PDF")
