@@ -501,19 +501,7 @@ def _read_text(path: Path, *, encoding, wanted):
     if not text.strip():
         raise DataError(f"{path.name}: the file has no data, only white space.")
     lines = text.splitlines()
-    sample = "\n".join(lines[:50])
-    if path.suffix.lower() == ".tsv":
-        sep = "\t"
-    else:
-        try:
-            sep = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
-        except csv.Error:
-            sep = r"\s+" if re.search(r"\S\s+\S", lines[0]) else ","
-    header_line = _find_header_line(
-        [re.split(sep, ln) if sep == r"\s+" else next(csv.reader([ln], delimiter=sep), [])
-         for ln in lines[:20]],
-        wanted,
-    )
+    sep, header_line, _ = sniff_table(lines, path.suffix, wanted)
     try:
         with warnings.catch_warnings():
             # pandas only warns when rows are longer than the header, and drops the extra
@@ -539,6 +527,27 @@ def _read_text(path: Path, *, encoding, wanted):
         raise DataError(f"{path.name}: the file has a header but no data rows.")
     return frame, path.name, header_line + 2, {"encoding": used, "encoding_reason": why,
                                                "sep": sep}
+
+
+def sniff_table(lines: list[str], suffix: str, wanted=()) -> tuple[str, int, list[str]]:
+    """The field separator, the header line's index and the header's fields of a text table.
+
+    ``lines`` are the table's first lines (50 suffice); title lines above the header are
+    skipped (:func:`_find_header_line`).
+    """
+    sample = "\n".join(lines[:50])
+    if suffix.lower() == ".tsv":
+        sep = "\t"
+    else:
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+        except csv.Error:
+            sep = r"\s+" if lines and re.search(r"\S\s+\S", lines[0]) else ","
+    rows = [re.split(sep, ln.strip()) if sep == r"\s+" else next(csv.reader([ln], delimiter=sep), [])
+            for ln in lines[:20]]
+    header_line = _find_header_line(rows, wanted)
+    header = [c.strip() for c in rows[header_line]] if rows else []
+    return sep, header_line, header
 
 
 def _first_ragged_line(lines: list[str], sep: str, header_line: int) -> int | None:

@@ -501,8 +501,13 @@ def _env():
 
 
 def assemble(chapters: list[Chapter], *, profile, lang: str, bib: dict,
-             show_ids: bool = False, built_at: _dt.datetime | None = None) -> str:
-    """The whole thesis as one self-contained HTML string."""
+             show_ids: bool = False, built_at: _dt.datetime | None = None,
+             embed_fonts: bool = True) -> str:
+    """The whole thesis as one self-contained HTML string.
+
+    With ``embed_fonts`` (the default) the page carries WOFF2 subsets of its CJK fonts
+    (:func:`crmlab.report.fonts.embed_fonts`), so it renders without Chinese system fonts.
+    """
     ids = Pseudonyms(enabled=not show_ids)
     number_items(chapters, lang)
     cited: list[str] = []
@@ -523,11 +528,16 @@ def assemble(chapters: list[Chapter], *, profile, lang: str, bib: dict,
                   for k, v in sorted(ch.parameters.items())]
     built = (built_at or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     css = (TEMPLATES / "thesis.css").read_text(encoding="utf-8")
-    return _env().get_template("thesis.html.j2").render(
+    page = _env().get_template("thesis.html.j2").render(
         lang=lang, profile=profile, chapters=chapters, refs=refs, keywords=keywords,
         css=Markup(css), env=env_info, seeds=seeds, param_rows=param_rows, built=built,
         show_ids=show_ids, Markup=Markup, t=lambda key, **kw: i18n.t(key, lang, **kw),
         abstract_intro=profile.text("abstract", lang))
+    if embed_fonts:
+        from .fonts import embed_fonts as _embed
+
+        page = _embed(page)
+    return page
 
 
 def figure_bytes(html_text: str) -> list[bytes]:

@@ -226,4 +226,7 @@ def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
                                        where=f"{where}, chapter {chapter}")
             runs.append(ChapterRun(chapter, number, lang, notebooks_dir / f"{chapter}.ipynb",
                                    checked, declared[chapter]))
+    from ..preflight import check_runs
+
+    check_runs(runs, where)  # columns and dates against the file, before any chapter runs
     return runs

@@ -1,0 +1,313 @@
+"""Mistakes in a data set's parameters, found in seconds, before any analysis runs.
+
+:func:`check_dataset` reads a transaction file's header to check that the named columns
+exist, then scans the date column alone for its first and last day, to check that
+``observation_end`` and ``calibration_end`` lie inside the data and that the calibration and
+holdout periods both hold transactions. ``crmlab build`` and ``crmlab run`` call it (through
+:func:`crmlab.report.profiles.plan`) so that a misspelled column or a date outside the data
+stops the build before the first chapter starts.
+
+Every error names the parameter three ways: the profile key (``customer_col:``), the
+command-line flag (``-p customer_col=...``) and the Python argument (``customer=``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, ParameterError
+from .io import (COLUMN_ALIASES, Ledger, _norm, _parse_dates, _resolve_columns, decode_bytes,
+                 sniff_table)
+
+# Python argument of check_dataset / datasets.load -> profile key and `-p` name of the notebooks
+PROFILE_KEYS = {"dataset": "dataset", "customer": "customer_col", "date": "date_col",
+                "amount": "amount_col", "observation_end": "observation_end",
+                "calibration_end": "calibration_end"}
+# observation_end may lie this far after the last transaction (a quiet last month, an export
+# run a few days after the last order); further is taken for a typo.
+SPAN_GRACE = pd.Timedelta(days=31)
+HEADER_BYTES = 256 * 1024
+
+
+@dataclass
+class DatasetCheck:
+    """What :func:`check_dataset` found.
+
+    Attributes
+    ----------
+    path : Path
+    columns : dict
+        Which source column is ``customer_id``, ``date`` and ``amount`` (None when absent).
+    first, last : Timestamp
+        First and last transaction (wall-clock time, as :func:`crmlab.read_transactions` reads).
+    observation_end, calibration_end : Timestamp
+        The bounds checked (the defaults of :func:`crmlab.datasets.load` when not given).
+    n_dates, n_calibration, n_holdout : int
+        Readable dates, and transactions in the calibration and holdout periods.
+    """
+
+    path: Path
+    columns: dict = field(default_factory=dict)
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    observation_end: pd.Timestamp | None = None
+    calibration_end: pd.Timestamp | None = None
+    n_dates: int = 0
+    n_calibration: int = 0
+    n_holdout: int = 0
+
+
+def _fix(arg: str, value: str) -> str:
+    key = PROFILE_KEYS.get(arg, arg)
+    return (f"Set it in the profile (`{key}: {value}`), on the command line "
+            f"(`-p {key}={value}`) or in Python ({arg}={value!r}).")
+
+
+def _last_instant(ts: pd.Timestamp) -> pd.Timestamp:
+    """A date bound means the whole day; a bound with a time of day is taken as given."""
+    return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
+
+
+def _bound(value, arg: str, where: str) -> pd.Timestamp | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        raise ParameterError(f"{where}{PROFILE_KEYS[arg]}={value!r} is not a date; write it as "
+                             f"'YYYY-MM-DD'. {_fix(arg, 'YYYY-MM-DD')}")
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def read_header(path: Path, *, encoding=None, sheet=None, wanted=()) -> tuple[list[str], dict]:
+    """The column names of a transaction file, read from its first bytes or rows only.
+
+    Returns ``(columns, info)``; ``info`` has the text ``encoding``, field ``sep`` and
+    ``header_line`` (0-based) of a text file.
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names), {}
+        except Exception as exc:  # pyarrow raises many types
+            raise DataError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}). "
+                            "Check that the export finished, or export as CSV.") from None
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        from .io import _read_excel
+
+        frame, _, _ = _read_excel(path, sheet=sheet, wanted=wanted)
+        return [str(c) for c in frame.columns], {}
+    with open(path, "rb") as fh:
+        data = fh.read(HEADER_BYTES)
+    if not data:
+        raise DataError(f"{path.name}: the file is empty. Export the transactions again.")
+    text, used, _ = decode_bytes(data, path.name, encoding, partial=True)
+    lines = text.splitlines()[:50]
+    sep, header_line, header = sniff_table(lines, suffix, wanted)
+    return header, {"encoding": used, "sep": sep, "header_line": header_line}
+
+
+def _date_column(path: Path, column: str, info: dict, *, sheet, date_format, timezone,
+                 customer, amount) -> pd.Series:
+    """The date column alone, parsed as :func:`crmlab.read_transactions` parses it."""
+    suffix = path.suffix.lower()
+    ledger = Ledger(source=path.name)
+    if suffix in (".parquet", ".pq"):
+        raw = pd.read_parquet(path, columns=[column])[column]
+        offset = 2
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        import warnings
+
+        from .io import read_transactions
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            tx = read_transactions(path, customer=customer, date=column, amount=amount,
+                                   sheet=sheet, date_format=date_format, timezone=timezone)
+        return tx.frame["date"]
+    else:
+        enc = info.get("encoding") or "utf-8"
+        enc = "utf-8-sig" if enc == "utf-8" else enc
+        sep = info.get("sep", ",")
+        raw = pd.read_csv(path, sep=sep, usecols=[column], dtype=str, encoding=enc,
+                          skiprows=info.get("header_line", 0), keep_default_na=False,
+                          na_values=[""], skipinitialspace=True, index_col=False,
+                          engine="python" if sep == r"\s+" else "c")[column]
+        offset = info.get("header_line", 0) + 2
+    return _parse_dates(raw, path.name, column, offset, date_format, ledger, timezone)
+
+
+def check_dataset(dataset, *, customer: str | None = None, date: str | None = None,
+                  amount: str | None = None, observation_end=None, calibration_end=None,
+                  encoding: str | None = None, sheet=None, date_format: str | None = None,
+                  timezone: str | None = None, where: str | None = None
+                  ) -> DatasetCheck | None:
+    """Check a data set's parameters against the file, in seconds, before any analysis.
+
+    Parameters
+    ----------
+    dataset : str or Path
+        A built-in data set name (``"cdnow"``, ``"simulated-retail"``...: nothing to check,
+        returns None) or a transaction file (CSV/TSV, Excel, Parquet).
+    customer, date, amount : str, optional
+        Column names as given (profile keys ``customer_col``, ``date_col``, ``amount_col``);
+        empty strings count as not given (the columns are then found by name).
+    observation_end, calibration_end : str or Timestamp, optional
+        The period bounds; a date means the whole day. When not given, the defaults of
+        :func:`crmlab.datasets.load` are checked (the last transaction day; two thirds of the
+        span).
+    encoding, sheet, date_format, timezone
+        As for :func:`crmlab.read_transactions`.
+    where : str, optional
+        Prefix for messages (e.g. ``"profile my-data, chapter 03_clv"``).
+
+    Returns
+    -------
+    DatasetCheck or None
+
+    Raises
+    ------
+    ParameterError
+        A column that the file does not have (with the closest names), a bound outside the
+        data, ``calibration_end`` not before ``observation_end``, or an empty calibration or
+        holdout period. The message names the profile key, the ``-p`` flag and the argument.
+    DataError
+        A file that cannot be read (as :func:`crmlab.read_transactions` would say).
+
+    Notes
+    -----
+    Only the header and the date column are read: a CSV or Parquet file's other columns are
+    skipped, so a 10-million-row log is checked in a few seconds.
+    """
+    from .datasets import BUILTIN
+
+    prefix = f"{where}: " if where else ""
+    if isinstance(dataset, str) and dataset.strip() in BUILTIN:
+        return None
+    if not isinstance(dataset, (str, Path)) or not str(dataset).strip():
+        raise ParameterError(f"{prefix}dataset={dataset!r}: give a built-in data set "
+                             f"({', '.join(BUILTIN)}) or the path of a transaction file. "
+                             + _fix("dataset", "data/raw/orders.csv"))
+    path = Path(str(dataset).strip()).expanduser()
+    if not path.is_file():
+        raise ParameterError(
+            f"{prefix}dataset={str(dataset)!r} is neither a built-in data set "
+            f"({', '.join(BUILTIN)}) nor an existing file (looked for {path.resolve()}; paths "
+            f"are relative to where crmlab runs). " + _fix("dataset", "data/raw/orders.csv"))
+    given = {"customer": customer or None, "date": date or None, "amount": amount or None}
+    columns, info = read_header(path, encoding=encoding, sheet=sheet,
+                                wanted=tuple(v for v in given.values() if v))
+    _check_named_columns(path, columns, given, prefix)
+    try:
+        roles = _resolve_columns(pd.DataFrame(columns=columns), path.name, **given)
+    except DataError as exc:
+        role = next((a for a in ("customer", "date") if f"no {a}" in str(exc)), "customer")
+        raise ParameterError(f"{prefix}{exc} " + _fix(role, "<column>")) from None
+    report = DatasetCheck(path=path, columns=roles)
+    dates = _date_column(path, roles["date"], info, sheet=sheet, date_format=date_format,
+                         timezone=timezone, customer=roles["customer_id"],
+                         amount=roles["amount"]).dropna()
+    if dates.empty:
+        raise DataError(f"{prefix}{path.name}: no value in column {roles['date']!r} is a date. "
+                        + _fix("date", "<column>"))
+    values = dates.to_numpy()
+    first, last = pd.Timestamp(values.min()), pd.Timestamp(values.max())
+    report.first, report.last, report.n_dates = first, last, len(values)
+    _check_periods(report, values, _bound(observation_end, "observation_end", prefix),
+                   _bound(calibration_end, "calibration_end", prefix), prefix)
+    return report
+
+
+def _check_named_columns(path: Path, columns: list[str], given: dict, prefix: str) -> None:
+    from .notebook import did_you_mean
+
+    by_norm = {_norm(c): c for c in columns}
+    for arg, value in given.items():
+        if value is None or value in columns or _norm(value) in by_norm:
+            continue
+        role = {"customer": "customer_id", "date": "date", "amount": "amount"}[arg]
+        hint = did_you_mean([value], columns)
+        if not hint:
+            auto = next((by_norm[_norm(a)] for a in COLUMN_ALIASES[role] if _norm(a) in by_norm),
+                        None)
+            hint = f" (the {arg} column found by name would be {auto!r})" if auto else ""
+        key = PROFILE_KEYS[arg]
+        raise ParameterError(
+            f"{prefix}{key}={value!r}: {path.name} has no such column{hint}. Columns found: "
+            f"{', '.join(map(str, columns))}. Set `{key}:` in the profile to one of them "
+            f"(command line: -p {key}=<column>; Python: {arg}='<column>'), or leave it empty "
+            "to find the column by name."
+        )
+
+
+def _check_periods(report: DatasetCheck, values: np.ndarray, obs, cal, prefix: str) -> None:
+    first, last = report.first, report.last
+    span = f"the data run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    obs = obs if obs is not None else last.normalize()
+    obs_last = _last_instant(obs)
+    if obs_last < first:
+        raise ParameterError(
+            f"{prefix}observation_end={obs:%Y-%m-%d} is before the first transaction: {span}. "
+            + _fix("observation_end", f"{last:%Y-%m-%d}"))
+    if obs.normalize() > last.normalize() + SPAN_GRACE:
+        raise ParameterError(
+            f"{prefix}observation_end={obs:%Y-%m-%d} is more than {SPAN_GRACE.days} days after "
+            f"the last transaction: {span}. " + _fix("observation_end", f"{last:%Y-%m-%d}"))
+    first_day = first.normalize()
+    if cal is None:
+        cal = (first_day + (obs.normalize() - first_day) * 2 / 3).normalize()
+    cal_last = _last_instant(cal)
+    suggest = f"{(first_day + (obs.normalize() - first_day) * 2 / 3).normalize():%Y-%m-%d}"
+    if not cal_last < obs_last:
+        raise ParameterError(
+            f"{prefix}calibration_end={cal:%Y-%m-%d} must be before observation_end="
+            f"{obs:%Y-%m-%d}. " + _fix("calibration_end", suggest))
+    n_cal = int((values <= cal_last.to_datetime64()).sum())
+    n_hold = int(((values > cal_last.to_datetime64())
+                  & (values <= obs_last.to_datetime64())).sum())
+    report.observation_end, report.calibration_end = obs, cal
+    report.n_calibration, report.n_holdout = n_cal, n_hold
+    if n_cal == 0:
+        raise ParameterError(
+            f"{prefix}the calibration period is empty: calibration_end={cal:%Y-%m-%d} is before "
+            f"the first transaction ({span}). " + _fix("calibration_end", suggest))
+    if n_hold == 0:
+        raise ParameterError(
+            f"{prefix}the holdout period is empty: no transaction after calibration_end="
+            f"{cal:%Y-%m-%d} up to observation_end={obs:%Y-%m-%d} ({span}). "
+            + _fix("calibration_end", suggest))
+
+
+# notebook parameter -> check_dataset argument
+NOTEBOOK_PARAMETERS = {"dataset": "dataset", "customer_col": "customer", "date_col": "date",
+                       "amount_col": "amount", "observation_end": "observation_end",
+                       "calibration_end": "calibration_end"}
+
+
+def check_runs(runs, where: str) -> None:
+    """Check the data set of every planned chapter run once (see :func:`check_dataset`).
+
+    ``runs`` are :class:`crmlab.report.profiles.ChapterRun` objects; a chapter without a
+    ``dataset`` parameter is skipped, and identical settings are checked once.
+    """
+    seen = set()
+    for run in runs:
+        if "dataset" not in run.declared:
+            continue
+        values = {arg: run.parameters.get(name, run.declared[name].default
+                                          if name in run.declared else None)
+                  for name, arg in NOTEBOOK_PARAMETERS.items()}
+        key = tuple(str(v) for v in values.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        dataset = values.pop("dataset")
+        check_dataset(dataset, **values, where=f"{where}, chapter {run.chapter}")

@@ -1,0 +1,138 @@
+"""Pre-flight checks: a wrong column or date is found from the header and one date scan."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.errors import DataError, ParameterError
+from crmlab.preflight import check_dataset
+
+
+@pytest.fixture
+def log(tmp_path):
+    """A GBK export with Chinese headers: 2023-01-01 00:00:00 to 2024-12-31 23:59:59."""
+    rng = np.random.default_rng(11)
+    n = 300
+    seconds = rng.integers(0, 2 * 365 * 86400, n)
+    dates = pd.Timestamp("2023-01-01") + pd.to_timedelta(seconds, unit="s")
+    dates = dates.append(pd.DatetimeIndex(["2023-01-01 00:00:00", "2024-12-31 23:59:59"]))
+    frame = pd.DataFrame({"会员号": [f"M{i % 40}" for i in range(len(dates))],
+                          "下单时间": dates.strftime("%Y/%m/%d %H:%M:%S"),
+                          "实付金额": "99.5"})
+    path = tmp_path / "orders_gbk.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    return path
+
+
+def test_a_good_file_passes_and_reports_its_span(log):
+    got = check_dataset(str(log), customer="会员号", date="下单时间", amount="实付金额",
+                        observation_end="2024-12-31", calibration_end="2024-06-30")
+    assert got.first == pd.Timestamp("2023-01-01") and got.last == pd.Timestamp("2024-12-31 23:59:59")
+    assert got.columns == {"customer_id": "会员号", "date": "下单时间", "amount": "实付金额"}
+    frame = pd.read_csv(log, encoding="gbk")
+    when = pd.to_datetime(frame["下单时间"], format="%Y/%m/%d %H:%M:%S")
+    # a date bound is the whole day: 2024-06-30 23:59 is calibration, 2024-12-31 23:59:59 is in
+    assert got.n_calibration == int((when < "2024-07-01").sum())
+    assert got.n_holdout == int((when >= "2024-07-01").sum())
+    assert got.n_calibration + got.n_holdout == len(frame)
+
+
+def test_columns_found_by_name_when_not_given(log):
+    got = check_dataset(log)
+    assert got.columns["customer_id"] == "会员号"
+
+
+def test_a_misspelled_column_names_the_profile_key_flag_and_argument(log):
+    with pytest.raises(ParameterError) as info:
+        check_dataset(str(log), customer="会员", where="profile my-data")
+    msg = str(info.value)
+    for fragment in ("profile my-data", "customer_col='会员'", "did you mean '会员号'",
+                     "-p customer_col=", "customer='<column>'", "下单时间"):
+        assert fragment in msg, (fragment, msg)
+
+
+@pytest.mark.parametrize("kw,fragments", [
+    ({"observation_end": "2022-06-30"}, ["observation_end=2022-06-30", "before the first",
+                                         "2023-01-01 to 2024-12-31", "-p observation_end="]),
+    ({"observation_end": "2052-12-31"}, ["observation_end=2052-12-31", "after the last"]),
+    ({"calibration_end": "2022-12-31"}, ["calibration period is empty", "-p calibration_end="]),
+    ({"observation_end": "2024-12-31", "calibration_end": "2025-01-15"},
+     ["calibration_end=2025-01-15 must be before observation_end=2024-12-31"]),
+    ({"observation_end": "2025-01-20", "calibration_end": "2025-01-10"},
+     ["holdout period is empty", "calibration_end=2025-01-10", "calibration_end="]),
+    ({"observation_end": "soon"}, ["observation_end='soon' is not a date"]),
+])
+def test_dates_outside_the_data_or_empty_periods_fail(log, kw, fragments):
+    with pytest.raises(ParameterError) as info:
+        check_dataset(log, **kw)
+    for fragment in fragments:
+        assert fragment in str(info.value), (fragment, str(info.value))
+
+
+def test_the_last_day_counts_whole_so_a_holdout_of_one_day_is_not_empty(log):
+    got = check_dataset(log, observation_end="2024-12-31", calibration_end="2024-12-30")
+    assert got.n_holdout >= 1  # 2024-12-31 23:59:59 is inside observation_end=2024-12-31
+    with pytest.raises(ParameterError, match="holdout period is empty"):
+        check_dataset(log, observation_end="2024-12-31 12:00", calibration_end="2024-12-31 11:00")
+
+
+def test_builtin_data_sets_skip_the_file_scan():
+    assert check_dataset("cdnow", customer="nope", observation_end="1900-01-01") is None
+
+
+def test_missing_file_and_unreadable_file(tmp_path):
+    with pytest.raises(ParameterError, match="neither a built-in data set"):
+        check_dataset(tmp_path / "nope.csv")
+    bad = tmp_path / "x.parquet"
+    bad.write_bytes(b"PAR1garbage")
+    with pytest.raises(DataError, match="not a readable Parquet"):
+        check_dataset(bad)
+
+
+def test_parquet_and_excel_headers(tmp_path):
+    frame = pd.DataFrame({"cust": ["a", "b"], "when": pd.to_datetime(["2021-01-01", "2021-03-01"])})
+    frame.to_parquet(tmp_path / "x.parquet")
+    got = check_dataset(tmp_path / "x.parquet", customer="cust", date="when")
+    assert (got.first, got.last) == (pd.Timestamp("2021-01-01"), pd.Timestamp("2021-03-01"))
+    with pytest.raises(ParameterError, match="date_col='wen'"):
+        check_dataset(tmp_path / "x.parquet", customer="cust", date="wen")
+    frame.to_excel(tmp_path / "x.xlsx", index=False)
+    got = check_dataset(tmp_path / "x.xlsx", customer="cust", date="when")
+    assert got.n_dates == 2
+
+
+def _profile(log, **params):
+    from crmlab.report.profiles import load_profile
+
+    return load_profile({"name": "my-data", "title": "t",
+                         "parameters": {"dataset": str(log), "observation_end": "2024-12-31",
+                                        "calibration_end": "2024-06-30", **params},
+                         "chapters": {"03_clv": {}}})
+
+
+def test_plan_stops_on_a_misspelled_customer_col(log):
+    from crmlab.report.profiles import plan
+
+    runs = plan(_profile(log, customer_col="会员号"), "notebooks", ["zh"])
+    assert any(r.chapter == "03_clv" for r in runs)
+    with pytest.raises(ParameterError) as info:
+        plan(_profile(log, customer_col="会员"), "notebooks", ["zh"])
+    assert "profile my-data, chapter" in str(info.value)
+    assert "-p customer_col=" in str(info.value)
+    # a -p override is checked the same way
+    with pytest.raises(ParameterError, match="empty"):
+        plan(_profile(log), "notebooks", ["zh"], overrides=["calibration_end=2025-01-15",
+                                                             "observation_end=2025-01-20"])
+
+
+def test_build_stops_before_any_chapter_runs(log, tmp_path, monkeypatch):
+    from crmlab.report import builder
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a chapter was executed")
+
+    monkeypatch.setattr(builder, "execute_all", no_run)
+    monkeypatch.setattr(builder, "execute_cached", no_run)
+    with pytest.raises(ParameterError, match="observation_end=2052-12-31"):
+        builder.build(_profile(log, observation_end="2052-12-31"), out=tmp_path, pdf=False,
+                      progress=False, cache=False)
