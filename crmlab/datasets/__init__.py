@@ -16,7 +16,8 @@ Simulators (seeded, deterministic)
   :mod:`crmlab.datasets.cases`) and ``simulate_campaign`` (a campaign experiment, in
   :mod:`crmlab.datasets.experiment`).
 
-``data/`` is found next to the package (an editable install, as ``make`` does); set the
+The files ship inside the package (``crmlab/datasets/data/``, found with
+:mod:`importlib.resources`), so they load from a wheel install as from a clone; set the
 environment variable ``CRMLAB_DATA`` to use another folder.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from importlib import resources
 from functools import cache
 from pathlib import Path
 
@@ -69,14 +71,15 @@ def __getattr__(name: str):
 
 
 def data_dir() -> Path:
-    """The folder holding the shipped data (``CRMLAB_DATA`` or ``<repo>/data``)."""
+    """The folder holding the shipped data: ``CRMLAB_DATA``, or the package's own
+    ``crmlab/datasets/data`` (inside an installed wheel as in a clone)."""
     env = os.environ.get("CRMLAB_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "data"
+    path = Path(env) if env else Path(str(resources.files(__name__) / "data"))
     if not path.is_dir():
         raise DataError(
-            f"the crmlab data folder {path} does not exist. Install crmlab from its repository "
-            "with `pip install -e .` (as `make` does), or set CRMLAB_DATA to the folder that "
-            "holds benchmarks/ and retention-cohorts.csv."
+            f"the crmlab data folder {path} does not exist. Set CRMLAB_DATA to a folder that "
+            "holds benchmarks/ and retention-cohorts.csv, or unset it to use the data shipped "
+            "with crmlab (reinstall crmlab if that is missing)."
         )
     return path
 
