@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .fonts import FAMILIES, cache_dir, font_face_css, lite_fonts, strip_embedded_fonts
 
-__all__ = ["FAMILIES", "cache_dir", "font_face_css", "lite_fonts", "write_pdf"]
+__all__ = ["FAMILIES", "cache_dir", "font_face_css", "lite_fonts", "quiet_loggers",
+           "write_pdf"]
 
 
 def write_pdf(html_text: str, path: str | Path, *, base_url: str | None = None) -> Path:
@@ -26,7 +27,8 @@ def write_pdf(html_text: str, path: str | Path, *, base_url: str | None = None) 
     with quiet_loggers("weasyprint", "fontTools"):  # only while this PDF is written
         fc = FontConfiguration()
         css = CSS(string=font_face_css(), font_config=fc)
-        HTML(string=strip_embedded_fonts(html_text), base_url=base_url or str(Path.cwd())).write_pdf(
+        HTML(string=strip_embedded_fonts(html_text),
+             base_url=base_url or str(Path.cwd())).write_pdf(
             str(path), stylesheets=[css], font_config=fc)
     return Path(path)
 
