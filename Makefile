@@ -4,13 +4,31 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: help setup setup-dev report test lab handouts clean-reports lock clean
+# `make handouts LANG=zh`: a LANG given on the make command line picks the handout language.
+# LANG from the environment is the locale (en_US.UTF-8...) and is ignored here; the handout
+# run then gets LANG=C.UTF-8 as its locale. HANDOUT_LANG=zh|en|all works too.
+ifeq ($(origin LANG),command line)
+HANDOUT_LANG ?= $(LANG)
+HANDOUT_ENV  := LANG=C.UTF-8
+endif
+HANDOUT_LANG ?=
+# Extra pytest arguments, e.g. PYTEST_ARGS="-p no:randomly" for the default order.
+PYTEST_ARGS  ?=
+# JupyterLab refuses to run as root without --allow-root (containers, teaching VMs).
+LAB_ARGS     := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: help setup setup-dev dev-setup report test lab handouts clean-reports lock clean
 
 help:
-	@echo "make report   set up .venv and build the default report (CDNOW, real data)"
-	@echo "make test     set up .venv with the dev + spark extras and run the whole test suite"
-	@echo "make lab      open JupyterLab on notebooks/"
-	@echo "make lock     re-resolve and rewrite requirements*.lock (maintainers)"
+	@echo "make report     set up .venv and build the default report (CDNOW, real data)"
+	@echo "make test       install the test tools (pytest & co, dev + spark extras) into .venv and"
+	@echo "                run the whole test suite in random order (the seed is printed);"
+	@echo "                PYTEST_ARGS=\"-p no:randomly\" for the default order. After only"
+	@echo "                'make report', .venv has no pytest: run 'make test' (or make setup-dev)"
+	@echo "make lab        open JupyterLab on notebooks/ (adds --allow-root when run as root)"
+	@echo "make handouts   student handouts and answer keys; LANG=zh or LANG=en for one language"
+	@echo "make dev-setup  for contributors: test tools + the nbstripout git filter (edits .git/config)"
+	@echo "make lock       re-resolve and rewrite requirements*.lock (maintainers)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,23 +40,29 @@ $(VENV)/.core: $(BIN)/python requirements.lock pyproject.toml
 
 $(VENV)/.dev: $(VENV)/.core requirements-dev.lock
 	$(PIP) install -r requirements.lock -r requirements-dev.lock
-	-$(BIN)/nbstripout --install --attributes .gitattributes  # strip notebook outputs on commit
 	touch $@
 
 setup: $(VENV)/.core
 setup-dev: $(VENV)/.dev
 
+# Contributors only: strip notebook outputs on commit (writes a filter into .git/config).
+dev-setup: setup-dev
+	$(BIN)/nbstripout --install --attributes .gitattributes
+
 report: setup
 	$(BIN)/crmlab build
 
 handouts: setup
-	$(BIN)/crmlab handouts
+ifneq ($(filter-out zh en all,$(HANDOUT_LANG)),)
+	$(error make handouts: LANG (or HANDOUT_LANG) must be zh, en or all, not '$(HANDOUT_LANG)'; e.g. make handouts LANG=zh)
+endif
+	$(HANDOUT_ENV) $(BIN)/crmlab handouts $(if $(HANDOUT_LANG),--lang $(HANDOUT_LANG))
 
 test: setup-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS)
 
 clean-reports:
 	rm -rf reports/cdnow reports/bank-case reports/distributor-case reports/my-data reports/runs reports/handouts
