@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import crmlab.clv as clv
+from crmlab.datasets import data_dir
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes import (  # noqa: E402
@@ -164,7 +165,7 @@ def test_bgbb_donations_published_and_lifetimes():
     ("high_end_pct_surviving", 0.668, 3.806),
 ])
 def test_sbg_retention_published(column, alpha, beta):
-    data = pd.read_csv("data/retention-cohorts.csv")
+    data = pd.read_csv(data_dir() / "retention-cohorts.csv")
     m = clv.fit("sbg", data[column].iloc[:8], n_customers=1000)
     assert m.params_["alpha"] == pytest.approx(alpha, abs=0.0006)
     assert m.params_["beta"] == pytest.approx(beta, abs=0.0006)
@@ -176,7 +177,7 @@ def test_sbg_retention_published(column, alpha, beta):
 
 
 def test_sbg_derl_matches_direct_sum():
-    data = pd.read_csv("data/retention-cohorts.csv")
+    data = pd.read_csv(data_dir() / "retention-cohorts.csv")
     m = clv.fit("sbg", data["regular_pct_surviving"].iloc[:8], n_customers=1000)
     d = 0.10
     # DERL of a customer who has made n-1 renewals (Fader & Hardie 2010, Marketing Science
