@@ -49,3 +49,25 @@ def parse_date(value, name: str, *, where: str | None = None) -> pd.Timestamp:
     if ts is pd.NaT:
         raise ParameterError(f"{prefix}{name} is missing; pass a date such as '1997-09-30'.")
     return ts
+
+
+def bound_end(ts: pd.Timestamp) -> pd.Timestamp:
+    """The last instant an end bound (``observation_end``, ``calibration_end``,
+    ``analysis_date``) includes.
+
+    A bound at midnight is a date and means the whole day: every transaction on that day,
+    whatever its time, is included (the result is 23:59:59.999999 of that day, microseconds
+    being the resolution crmlab computes at). A bound with any other time of day is taken as
+    given (inclusive). To end a period at midnight, give the previous day.
+    """
+    if ts == ts.normalize():
+        return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts
+
+
+def parse_end(value, name: str, *, where: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """An end bound as ``(given, last included instant)``: see :func:`parse_date` and
+    :func:`bound_end`. ``given`` is what attrs and messages show; compare data with the
+    second (``date <= last``)."""
+    ts = parse_date(value, name, where=where)
+    return ts, bound_end(ts)

@@ -75,7 +75,7 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from .checks import parse_date
+from .checks import bound_end, parse_date
 from .errors import ParameterError
 
 #: MIME type of a table emitted by :func:`show_table` (JSON, pandas "split" orient).
@@ -279,7 +279,8 @@ def _check_semantics(merged: dict[str, Any], where: str, valid: str) -> None:
         if not re.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?$", str(value).strip()):
             raise ParameterError(f"{where}: {name}={value!r} is not a date; write it as 'YYYY-MM-DD'.")
         dates[name] = parse_date(value, name, where=where)
-    if len(dates) == 2 and dates["calibration_end"] >= dates["observation_end"]:
+    # a date means the whole day, a time of day is taken as given (checks.bound_end)
+    if len(dates) == 2 and bound_end(dates["calibration_end"]) >= bound_end(dates["observation_end"]):
         raise ParameterError(
             f"{where}: calibration_end ({dates['calibration_end'].date()}) must be before "
             f"observation_end ({dates['observation_end'].date()}); the holdout period lies "

@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .checks import parse_date
+from .checks import parse_end
 from .errors import DataError, ParameterError
 from .units import DAYS_PER_UNIT, check_unit
 
@@ -70,6 +70,8 @@ SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value", "first_purchas
                    "last_purchase", "n_transactions", "total_amount")
 HOLDOUT_COLUMNS = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")
 PATTERN_COLUMNS = ("frequency", "recency", "T")
+#: Optional summary columns that are part of a customer's pattern when present (compress).
+OPTIONAL_PATTERN_COLUMNS = ("litt", "n_periods")
 
 # A timestamp string carries a zone when a time of day is followed by Z, UTC or an offset.
 _TZ_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$"
@@ -80,6 +82,9 @@ AMOUNT_SCALE = 9
 #: Largest amount magnitude accepted: DECIMAL(38, 9) holds 29 integer digits, which leaves
 #: room for a billion transactions of the largest amount in one sum.
 AMOUNT_LIMIT = 1e20
+#: Decimal places to which each log inter-purchase time is rounded before ``litt`` sums them
+#: exactly (``regularity=True``): at most 5e-13 per purchase, and the same in every run.
+LITT_SCALE = 12
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,14 +92,23 @@ AMOUNT_LIMIT = 1e20
 # --------------------------------------------------------------------------------------------
 
 class _Input:
-    """A prepared Ibis table plus what was learned while preparing it."""
+    """A prepared Ibis table plus what was learned while preparing it.
 
-    def __init__(self, table, source: str, has_amount: bool, tz_converted: bool, engine=None):
+    ``policy`` is True for files summarised by the streaming route, which applies
+    :func:`crmlab.read_transactions`' row policy in the query (rows without a customer, date or
+    numeric amount, and negative amounts, are dropped and counted in a ledger). ``ledger`` is
+    the :class:`crmlab.io.Ledger` of the input, when there is one.
+    """
+
+    def __init__(self, table, source: str, has_amount: bool, tz_converted: bool, engine=None,
+                 *, policy: bool = False, ledger=None):
         self.table = table
         self.engine = engine
         self.source = source
         self.has_amount = has_amount
         self.tz_converted = tz_converted
+        self.policy = policy
+        self.ledger = ledger
 
 
 #: Memory cap of the default embedded DuckDB, in MB (at most 75% of the machine's memory).
@@ -106,25 +120,54 @@ class _Input:
 #: (e.g. "4GB") replaces it; or pass your own connection, e.g.
 #: ``engine=ibis.duckdb.connect(memory_limit="8GB")``.
 DUCKDB_MEMORY_MB = 650
+MEMORY_LIMIT_VARIABLE = "CRMLAB_DUCKDB_MEMORY_LIMIT"
+_MEMORY_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
+_UNITS_CANON = {u.lower(): u for u in ("B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB")}
+_spill = {"pid": None, "dir": None}
 
 
-def _default_engine():
-    import tempfile
-
-    import ibis
-
-    con = ibis.duckdb.connect(temp_directory=str(Path(tempfile.gettempdir()) / "crmlab-duckdb"),
-                              preserve_insertion_order=False)
-    # Timezone-aware data are converted to UTC; make DuckDB's casts agree with pandas'.
-    con.raw_sql("SET TimeZone='UTC'")
-    limit = os.environ.get("CRMLAB_DUCKDB_MEMORY_LIMIT")
-    if not limit:
+def _memory_limit() -> str:
+    """The DuckDB memory cap: CRMLAB_DUCKDB_MEMORY_LIMIT, validated, or the default."""
+    value = os.environ.get(MEMORY_LIMIT_VARIABLE)
+    if value is None or not value.strip():
         try:
             total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
         except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
             total_mb = 8192
-        limit = f"{int(min(DUCKDB_MEMORY_MB, 0.75 * total_mb))}MB"
-    con.raw_sql(f"SET memory_limit='{limit}'")
+        return f"{int(min(DUCKDB_MEMORY_MB, 0.75 * total_mb))}MB"
+    m = _MEMORY_LIMIT.match(value)
+    if m is None or float(m.group(1)) <= 0:
+        raise ParameterError(
+            f"the environment variable {MEMORY_LIMIT_VARIABLE}={value!r} is not a memory size; "
+            f"set it to a number and a unit, e.g. {MEMORY_LIMIT_VARIABLE}=8GB (or 650MB), or "
+            "unset it for the default cap. In Python you can instead pass "
+            "engine=ibis.duckdb.connect(memory_limit='8GB')."
+        )
+    return f"{m.group(1)}{_UNITS_CANON[m.group(2).lower()]}"
+
+
+def _spill_directory() -> str:
+    """A private temporary folder (mode 0700) for DuckDB's spill files, one per process,
+    removed when the process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if _spill["pid"] != os.getpid() or not os.path.isdir(_spill["dir"] or ""):
+        path = tempfile.mkdtemp(prefix="crmlab-duckdb-")
+        atexit.register(shutil.rmtree, path, True)
+        _spill.update(pid=os.getpid(), dir=path)
+    return _spill["dir"]
+
+
+def _default_engine():
+    import ibis
+
+    limit = _memory_limit()  # validated before anything is created
+    con = ibis.duckdb.connect(temp_directory=_spill_directory(), preserve_insertion_order=False)
+    # Timezone-aware data are converted to UTC; make DuckDB's casts agree with pandas'.
+    con.raw_sql("SET TimeZone='UTC'")
+    con.raw_sql(f"SET memory_limit='{limit}'")  # limit matches _MEMORY_LIMIT: no quotes in it
     return con
 
 
@@ -141,43 +184,117 @@ def _check_columns(columns, source: str) -> bool:
     if missing:
         raise DataError(
             f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, columns))}. "
-            "A transaction log needs customer_id and date (and optionally amount); rename the "
-            "columns or read the file with crmlab.read_transactions(..., customer=..., date=...)."
+            "A transaction log needs customer_id and date (and optionally amount); name them "
+            "with customer=, date= and amount= (e.g. summarise(df, customer='会员号', "
+            "date='下单时间', ...)), or read the file with crmlab.read_transactions."
         )
     return "amount" in columns
 
 
-def _prepare(tx, engine, fn: str) -> _Input:
+def _renamed(columns, read_kw, source: str) -> dict[str, str]:
+    """Source column -> standard name, for the columns named by customer=, date=, amount=."""
+    out = {}
+    for role, kw in (("customer_id", "customer"), ("date", "date"), ("amount", "amount")):
+        name = read_kw.get(kw)
+        if name is None:
+            continue
+        if name not in columns:
+            raise DataError(
+                f"{source}: no column named {name!r} (given as {kw}=). Columns found: "
+                f"{', '.join(map(str, columns))}. Pass one of these as {kw}=..."
+            )
+        out[name] = role
+    return out
+
+
+def _prepare(tx, engine, fn: str, read_kw: dict | None = None) -> _Input:
     """Turn ``tx`` into an Ibis table on the right backend, validating what can be validated."""
+    read_kw = {k: v for k, v in (read_kw or {}).items() if v is not None}
+    if not isinstance(tx, (str, os.PathLike)):
+        file_only = [k for k in ("encoding", "date_format") if k in read_kw]
+        if file_only:
+            raise ParameterError(
+                f"{fn}: {'= and '.join(file_only)}= apply to files only; for a DataFrame, parse "
+                "it with crmlab.read_transactions(frame, date_format=...) first."
+            )
     if _is_ibis_table(tx):
         if engine is not None and engine is not tx.get_backend():
             raise ParameterError(
                 f"{fn}: engine= names a different connection than the one the Ibis table lives "
                 "on; leave engine=None to run on the table's own backend."
             )
+        rename = _renamed(tx.columns, read_kw, "Ibis table")
+        if rename:
+            tx = tx.rename({new: old for old, new in rename.items()})
         return _prepare_ibis(tx, f"Ibis table ({tx.get_backend().name})")
 
-    if engine is None or engine == "duckdb":
+    from ibis.backends import BaseBackend
+
+    if engine is None or (isinstance(engine, str) and engine == "duckdb"):
         engine = _default_engine()
     elif isinstance(engine, str):
         raise ParameterError(
             f"{fn}: engine={engine!r} is not known; use None or 'duckdb' for embedded DuckDB, or "
             "pass an Ibis connection (e.g. ibis.pyspark.connect(spark))."
         )
+    elif not isinstance(engine, BaseBackend):
+        raise ParameterError(
+            f"{fn}: engine= must be None, 'duckdb' or an Ibis connection such as "
+            f"ibis.duckdb.connect() or ibis.pyspark.connect(spark); got a {type(engine).__name__}."
+        )
 
     if hasattr(tx, "frame") and isinstance(getattr(tx, "frame", None), pd.DataFrame):
-        return _prepare_pandas(tx.frame, str(getattr(tx, "source", "transactions")), engine)
+        frame = tx.frame.rename(columns=_renamed(tx.frame.columns, read_kw, tx.source))
+        return _prepare_pandas(frame, str(getattr(tx, "source", "transactions")), engine,
+                               ledger=getattr(tx, "ledger", None))
     if isinstance(tx, pd.DataFrame):
-        return _prepare_pandas(tx, "DataFrame", engine)
+        return _prepare_pandas(tx.rename(columns=_renamed(tx.columns, read_kw, "DataFrame")),
+                               "DataFrame", engine)
     if isinstance(tx, (str, os.PathLike)):
-        return _prepare_path(tx, engine)
+        return _prepare_path(tx, engine, read_kw)
     raise ParameterError(
         f"{fn} got a {type(tx).__name__}; pass a crmlab.Transactions, a pandas DataFrame, a "
-        "Parquet/CSV path or an Ibis table."
+        "file path (CSV, TSV, Excel, Parquet) or an Ibis table."
     )
 
 
-def _prepare_path(path, engine) -> _Input:
+#: Missing-value spellings of a customer id, as crmlab.read_transactions reads them.
+_NULL_IDS = ("", "nan", "NaN", "None", "NULL", "null")
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def _utf8_sample(path: Path, encoding) -> bool:
+    """True when the file can go to DuckDB's CSV reader: UTF-8 (with or without BOM) as far as
+    a 4 MB sample shows, and no NUL bytes (UTF-16)."""
+    if encoding is not None and str(encoding).lower().replace("_", "-") not in (
+            "utf-8", "utf8", "utf-8-sig"):
+        return False
+    import codecs
+
+    with open(path, "rb") as fh:
+        head = fh.read(4 << 20)
+    if b"\x00" in head[:4096]:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _fallback(path, engine, read_kw) -> _Input:
+    """The documented route for what DuckDB cannot stream: crmlab.read_transactions."""
+    from .io import read_transactions
+
+    tx = read_transactions(path, **read_kw)
+    return _prepare_pandas(tx.frame, tx.source, engine, ledger=tx.ledger)
+
+
+def _prepare_path(path, engine, read_kw=None) -> _Input:
+    """A file: streamed by DuckDB where it can be read exactly as crmlab.read_transactions
+    reads it, otherwise read by read_transactions (see :func:`summarise`)."""
+    read_kw = read_kw or {}
     text = os.fspath(path)
     has_glob = any(ch in text for ch in "*?[")
     if not has_glob and not Path(text).exists():
@@ -185,26 +302,86 @@ def _prepare_path(path, engine) -> _Input:
     suffix = "".join(Path(text.rstrip("/")).suffixes[-1:]).lower()
     if Path(text).is_dir():
         text, suffix = str(Path(text) / "*.parquet"), ".parquet"
+    compressed_csv = text.lower().endswith((".csv.gz", ".csv.zst"))
+    single = not has_glob and Path(text).is_file()
+    is_text = suffix in _TEXT_SUFFIXES or compressed_csv
+    if suffix not in (".parquet", ".pq") and not is_text:
+        if suffix in _EXCEL_SUFFIXES and single:
+            return _fallback(text, engine, read_kw)
+        raise ParameterError(
+            f"{text}: cannot tell the format from the name; use a .csv, .tsv, .txt, .xlsx or "
+            ".parquet file, or read it with crmlab.read_transactions first."
+        )
+    if read_kw.get("date_format") is not None or (
+            is_text and single and not compressed_csv
+            and not _utf8_sample(Path(text), read_kw.get("encoding"))):
+        if single:
+            return _fallback(text, engine, read_kw)
+        raise ParameterError(
+            f"{text}: date_format= and encodings other than UTF-8 apply to single files; "
+            "read each file with crmlab.read_transactions, or convert the files to UTF-8 "
+            "with ISO dates."
+        )
+    name = Path(text).name
     try:
-        if suffix in (".parquet", ".pq"):
-            table = engine.read_parquet(text)
-        elif suffix in (".csv", ".txt", ".tsv") or text.lower().endswith((".csv.gz", ".csv.zst")):
+        if is_text:
             table = engine.read_csv(text)
-            dtype = table.schema().get("date")
-            if dtype is not None and dtype.is_timestamp() and dtype.timezone is not None:
-                # DuckDB reads naive values next to offsets as UTC: look at the raw text.
-                raw = engine.read_csv(text, types={"date": "VARCHAR"})
-                _string_tz_counts(raw["date"], raw, text)
         else:
-            raise ParameterError(
-                f"{text}: cannot tell the format from the name; use a .parquet or .csv file, or "
-                "read it with crmlab.read_transactions first."
-            )
-    except ParameterError:
+            table = engine.read_parquet(text)
+        from .io import _resolve_columns
+
+        cols = _resolve_columns(pd.DataFrame(columns=list(table.columns)), name,
+                                customer=read_kw.get("customer"), date=read_kw.get("date"),
+                                amount=read_kw.get("amount"))
+        if is_text:
+            # Ids stay text, as read_transactions keeps them ("00123" is not 123).
+            table = engine.read_csv(text, types={cols["customer_id"]: "VARCHAR"})
+    except (DataError, ParameterError):
+        if single:
+            return _fallback(text, engine, read_kw)
         raise
-    except Exception as exc:  # noqa: BLE001 - any engine error on read becomes a DataError
+    except Exception as exc:  # noqa: BLE001 - any engine error on read
+        if single:
+            return _fallback(text, engine, read_kw)
         raise DataError(f"{text}: could not be read ({type(exc).__name__}: {exc}).") from None
-    return _prepare_ibis(table, text, engine)
+    schema = table.schema()
+    date_t = schema[cols["date"]]
+    amount_t = schema[cols["amount"]] if cols["amount"] is not None else None
+    streamable = ((date_t.is_timestamp() and date_t.timezone is None) or date_t.is_date()) and (
+        amount_t is None or (amount_t.is_numeric() and not amount_t.is_boolean()))
+    if not streamable:
+        if single:
+            return _fallback(text, engine, read_kw)
+        raise DataError(
+            f"{text}: column {cols['date']!r} ({date_t}) or {cols['amount']!r} ({amount_t}) "
+            "is not read as a naive timestamp and a number; read each file with "
+            "crmlab.read_transactions, which parses dates, time zones and amounts."
+        )
+    from .io import Ledger
+
+    cid = table[cols["customer_id"]]
+    cid_t = schema[cols["customer_id"]]
+    if cid_t.is_floating():
+        cid = (cid == cid.floor()).ifelse(cid.cast("int64").cast("string"), cid.cast("string"))
+    elif cid_t.is_string():
+        cid = cid.strip()
+        cid = cid.isin(_NULL_IDS).ifelse(_null_string(), cid)
+    else:
+        cid = cid.cast("string")
+    sel = {"customer_id": cid, "date": table[cols["date"]].cast("timestamp")}
+    if cols["amount"] is not None:
+        sel["amount"] = table[cols["amount"]].cast("float64")
+    ledger = Ledger(source=name, encoding="utf-8" if is_text else None,
+                    columns={k: v for k, v in cols.items() if v is not None})
+    inp = _prepare_ibis(table.select(**sel), text, engine)
+    inp.policy, inp.ledger = True, ledger
+    return inp
+
+
+def _null_string():
+    import ibis
+
+    return ibis.null("string")
 
 
 def _tz_flags_pandas(values: pd.Series) -> pd.Series:
@@ -216,7 +393,7 @@ def _tz_flags_pandas(values: pd.Series) -> pd.Series:
     return values.map(aware).astype(bool)
 
 
-def _prepare_pandas(frame: pd.DataFrame, source: str, engine) -> _Input:
+def _prepare_pandas(frame: pd.DataFrame, source: str, engine, ledger=None) -> _Input:
     import ibis
 
     has_amount = _check_columns(list(frame.columns), source)
@@ -262,7 +439,7 @@ def _prepare_pandas(frame: pd.DataFrame, source: str, engine) -> _Input:
         df["amount"] = df["amount"].astype("float64")
 
     # A memtable is bound to no backend; _execute runs it on ``engine`` (DuckDB by default).
-    return _Input(ibis.memtable(df), source, has_amount, tz_converted, engine)
+    return _Input(ibis.memtable(df), source, has_amount, tz_converted, engine, ledger=ledger)
 
 
 def _to_datetime(values: pd.Series, utc: bool) -> pd.Series:
@@ -334,8 +511,10 @@ def _prepare_ibis(table, source: str, engine=None) -> _Input:
 # Dates and periods
 # --------------------------------------------------------------------------------------------
 
-def _timestamp(value, name: str, tz_converted: bool) -> pd.Timestamp:
-    ts = parse_date(value, name)
+def _timestamp(value, name: str, tz_converted: bool) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """An end bound as ``(given, last included instant)`` (:func:`crmlab.checks.parse_end`):
+    a date means the whole day, a time of day is taken as given."""
+    ts, last = parse_end(value, name)
     if ts.tzinfo is not None:
         if not tz_converted:
             raise ParameterError(
@@ -343,7 +522,13 @@ def _timestamp(value, name: str, tz_converted: bool) -> pd.Timestamp:
                 "naive date (e.g. '1997-09-30')."
             )
         ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts
+        last = last.tz_convert("UTC").tz_localize(None)
+    return ts, last
+
+
+def _show(ts: pd.Timestamp) -> str:
+    """A bound as the user wrote it: the date alone for a whole day."""
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
 
 
 def _period_start(ts: pd.Timestamp, aggregate: str) -> pd.Timestamp:
@@ -395,7 +580,7 @@ def _as_float(value):
 # The expression
 # --------------------------------------------------------------------------------------------
 
-def _flag_periods(tx, aggregate: str, groups):
+def _flag_periods(tx, aggregate: str, groups, unit: str | None = None):
     """``tx`` with two flags about its purchase periods, from one window over each customer's
     transactions in time order (``groups``: the customer, and calibration/holdout if split).
 
@@ -409,6 +594,11 @@ def _flag_periods(tx, aggregate: str, groups):
     rows costs DuckDB about two-thirds as much as a hash table of ~one entry per transaction,
     and it spills gracefully (10 million rows: 2.0 s instead of 2.9 s for the raw query;
     100 million rows in 30 s within a 650 MB cap; ``benchmarks/RESULTS.md``).
+
+    With ``unit`` (``regularity=True``) a third column, ``log_itt``, holds on the first
+    transaction of each period but the first the log of the time since the previous purchase
+    period (the previous row's period: rows are in time order), in ``unit``, rounded to
+    ``LITT_SCALE`` decimals so that its sum is exact; 0 elsewhere.
     """
     import ibis
 
@@ -418,19 +608,28 @@ def _flag_periods(tx, aggregate: str, groups):
         period = tx.date.truncate(aggregate).date()
     w = ibis.window(group_by=groups, order_by=tx.date)
     previous = period.lag().over(w)
-    return tx.mutate(
-        new_period=(previous.isnull() | (previous != period)).ifelse(1, 0),
-        in_first_period=period == period.first().over(w),
-    )
+    new_period = previous.isnull() | (previous != period)
+    cols = dict(new_period=new_period.ifelse(1, 0),
+                in_first_period=period == period.first().over(w))
+    if unit is not None:
+        import ibis.expr.datatypes as dt
+
+        itt = _duration(previous.cast("timestamp"), period.cast("timestamp"), aggregate, unit)
+        repeat = previous.notnull() & (previous != period)
+        cols["log_itt"] = repeat.ifelse(itt.ln(), 0.0).cast(dt.Decimal(38, LITT_SCALE))
+    return tx.mutate(**cols)
 
 
-def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool):
+def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool,
+                    regularity: bool = False):
     """Per customer BTYD statistics of the flagged transactions ``tx`` (see _flag_periods):
     one aggregation by customer."""
     import ibis
 
     aggs = dict(first_purchase=tx.date.min(), last_purchase=tx.date.max(),
                 n_transactions=tx.count(), n_periods=tx.new_period.sum())
+    if regularity:
+        aggs["litt"] = tx.log_itt.sum()
     if has_amount:
         exact = _exact(tx.amount)
         aggs.update(total_amount=exact.sum(), first_value=exact.sum(where=tx.in_first_period))
@@ -451,6 +650,8 @@ def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool)
         cols["monetary_value"] = (repeats > 0).ifelse(
             _as_float(_exact_difference(cust.total_amount, cust.first_value))
             / repeats.cast("float64"), 0.0)
+    if regularity:
+        cols["litt"] = _as_float(cust.litt)
     cols.update(first_purchase=cust.first_purchase, last_purchase=cust.last_purchase,
                 n_transactions=cust.n_transactions.cast("int64"))
     if has_amount:
@@ -458,22 +659,29 @@ def _customer_stats(tx, end_period, aggregate: str, unit: str, has_amount: bool)
     return cust.select(**cols)
 
 
-def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount):
-    """The whole summary as one Ibis expression (runs unchanged on DuckDB and PySpark)."""
+def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount, regularity=False):
+    """The whole summary as one Ibis expression (runs unchanged on DuckDB and PySpark).
+
+    ``obs_end`` and ``cal_end`` (or None) are ``(given, last included instant)`` pairs: rows are
+    cut at the instant, periods are those holding the given bound (the same period).
+    """
     import ibis
 
-    valid = t.filter(t.customer_id.notnull(), t.date.notnull(), t.date <= obs_end)
+    (obs_end, obs_last) = obs_end
+    cal_end, cal_last = cal_end if cal_end is not None else (None, None)
+    valid = t.filter(t.customer_id.notnull(), t.date.notnull(), t.date <= obs_last)
+    reg_unit = unit if regularity else None
     if cal_end is None:
-        flagged = _flag_periods(valid, aggregate, [valid.customer_id])
+        flagged = _flag_periods(valid, aggregate, [valid.customer_id], reg_unit)
         return _customer_stats(flagged, _period_start(obs_end, aggregate), aggregate, unit,
-                               has_amount).order_by("customer_id")
+                               has_amount, regularity).order_by("customer_id")
     # One window for both parts: each customer's calibration and holdout transactions are
     # ordered (and their periods counted) separately, as lifetimes counts holdout periods
     # among the holdout transactions only.
-    valid = valid.mutate(holdout=valid.date > cal_end)
-    flagged = _flag_periods(valid, aggregate, [valid.customer_id, valid.holdout])
+    valid = valid.mutate(holdout=valid.date > cal_last)
+    flagged = _flag_periods(valid, aggregate, [valid.customer_id, valid.holdout], reg_unit)
     cal = _customer_stats(flagged.filter(~flagged.holdout), _period_start(cal_end, aggregate),
-                          aggregate, unit, has_amount)
+                          aggregate, unit, has_amount, regularity)
     hold_tx = flagged.filter(flagged.holdout)
     hold = hold_tx.group_by(hold_id=hold_tx.customer_id).aggregate(
         frequency_holdout=hold_tx.new_period.sum(),
@@ -490,15 +698,38 @@ def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount):
     return joined.select(*cal.columns, **extra).order_by("customer_id")
 
 
-def _execute(expr, engine, source: str = "the transaction log"):
+def _data_errors() -> tuple[type[BaseException], ...]:
+    """The engine exceptions that mean "these values cannot be converted or computed": a cast
+    that fails, a value out of range. Anything else (a wrong engine, a bug, a lost
+    connection, out of memory) propagates unchanged."""
+    types: list[type[BaseException]] = []
     try:
-        backend = engine if engine is not None else expr.get_backend()
+        import duckdb
+
+        types += [duckdb.ConversionException, duckdb.InvalidInputException,
+                  duckdb.OutOfRangeException, duckdb.TypeMismatchException]
+    except ImportError:  # pragma: no cover - duckdb is a core dependency
+        pass
+    try:
+        from pyspark.errors import (ArithmeticException, DateTimeException,
+                                    NumberFormatException, SparkRuntimeException)
+
+        types += [ArithmeticException, DateTimeException, NumberFormatException,
+                  SparkRuntimeException]
+    except ImportError:  # PySpark is optional
+        pass
+    return tuple(types)
+
+
+def _execute(expr, engine, source: str = "the transaction log"):
+    backend = engine if engine is not None else expr.get_backend()
+    try:
         if getattr(backend, "name", None) == "duckdb":
             # Arrow straight to pandas, once: Ibis's own DuckDB result conversion costs ~0.4 s
             # more on a million customers. _to_frame fixes the dtypes either way.
             return backend.to_pyarrow(expr).to_pandas()
         return backend.execute(expr)
-    except Exception as exc:  # noqa: BLE001 - an engine failure must not surface as a raw trace
+    except _data_errors() as exc:
         raise DataError(
             f"{source}: the query engine could not summarise the log ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''}). Check the column types, or read "
@@ -506,12 +737,13 @@ def _execute(expr, engine, source: str = "the transaction log"):
         ) from None
 
 
-def _check_input(stats, source, obs_end, name="observation_end"):
+def _check_input(stats, source, bound, name="observation_end"):
+    given, last = bound
     if stats["rows"] == 0 or pd.isna(stats["first_date"]):
         raise DataError(f"{source}: the transaction log is empty (no row with a date).")
-    if stats["first_date"] > obs_end:
+    if stats["first_date"] > last:
         raise DataError(
-            f"{source}: {name} {obs_end} is before the first transaction "
+            f"{source}: {name} {_show(given)} is before the first transaction "
             f"({pd.Timestamp(stats['first_date'])}); choose a later {name}."
         )
     if stats.get("null_amount"):
@@ -542,7 +774,8 @@ def _report(stats, source, end_name):
 
 
 def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggregate="D",
-              engine=None) -> pd.DataFrame:
+              regularity=False, engine=None, customer=None, date=None, amount=None,
+              encoding=None, date_format=None) -> pd.DataFrame:
     """Summarise a transaction log into one row per customer (BTYD statistics).
 
     Parameters
@@ -610,34 +843,37 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     """
     unit = check_unit(time_unit, "time_unit")
     agg = check_unit(aggregate, "aggregate")
-    inp = _prepare(tx, engine, "summarise")
-    obs_end = _timestamp(observation_end, "observation_end", inp.tz_converted)
-    cal_end = None
+    inp = _prepare(tx, engine, "summarise", dict(customer=customer, date=date, amount=amount,
+                                                 encoding=encoding, date_format=date_format))
+    obs = _timestamp(observation_end, "observation_end", inp.tz_converted)
+    cal = None
     if calibration_end is not None:
-        cal_end = _timestamp(calibration_end, "calibration_end", inp.tz_converted)
-        if cal_end >= obs_end:
+        cal = _timestamp(calibration_end, "calibration_end", inp.tz_converted)
+        if cal[1] >= obs[1]:
             raise ParameterError(
-                f"calibration_end ({cal_end.date()}) must be before observation_end "
-                f"({obs_end.date()}); the holdout period is (calibration_end, observation_end]."
+                f"calibration_end ({_show(cal[0])}) must be before observation_end "
+                f"({_show(obs[0])}); the holdout period is (calibration_end, observation_end]."
             )
     t = inp.table
-    stats = _input_stats(t, obs_end, inp)
-    _check_input(stats, inp.source, obs_end)
-    if cal_end is not None and stats["first_date"] > cal_end:
+    stats = _input_stats(t, obs[1], inp)
+    t = _apply_policy(t, inp, stats)
+    _check_input(stats, inp.source, obs)
+    if cal is not None and stats["first_date"] > cal[1]:
         raise DataError(
-            f"{inp.source}: calibration_end {cal_end} is before the first transaction "
+            f"{inp.source}: calibration_end {_show(cal[0])} is before the first transaction "
             f"({pd.Timestamp(stats['first_date'])}); no customer is in the calibration period."
         )
     _report(stats, inp.source, "observation_end")
 
-    expr = _summary_expr(t, obs_end=obs_end, cal_end=cal_end, aggregate=agg, unit=unit,
-                         has_amount=inp.has_amount)
+    expr = _summary_expr(t, obs_end=obs, cal_end=cal, aggregate=agg, unit=unit,
+                         has_amount=inp.has_amount, regularity=regularity)
     out = _to_frame(_execute(expr, inp.engine, inp.source))
     out.attrs.update(
-        time_unit=unit, aggregate=agg, observation_end=obs_end, calibration_end=cal_end,
+        time_unit=unit, aggregate=agg, observation_end=obs[0],
+        calibration_end=None if cal is None else cal[0],
         has_monetary=inp.has_amount, source=inp.source, rows_read=stats["rows"],
         excluded_after_end=stats["after_end"], dropped_null_customer=stats["null_customer"],
-        dropped_null_date=stats["null_date"],
+        dropped_null_date=stats["null_date"], regularity=bool(regularity), ledger=inp.ledger,
     )
     return out
 
@@ -648,14 +884,22 @@ def _input_stats(t, obs_end, inp):
 
     one, zero = ibis.literal(1), ibis.literal(0)
     valid = t.customer_id.notnull() & t.date.notnull()
-    aggs = dict(
-        rows=t.count(),
-        null_customer=t.customer_id.isnull().ifelse(one, zero).sum(),
-        null_date=t.date.isnull().ifelse(one, zero).sum(),
-        after_end=(valid & (t.date > obs_end)).ifelse(one, zero).sum(),
-        first_date=t.date.min(where=valid),
-        last_date=t.date.max(),
-    )
+    aggs = dict(rows=t.count(),
+                null_customer=t.customer_id.isnull().ifelse(one, zero).sum(),
+                null_date=t.date.isnull().ifelse(one, zero).sum())
+    if inp.policy:
+        # read_transactions' row policy (see _Input): counted in the order it drops rows.
+        aggs["unparseable_date"] = (t.customer_id.notnull() & t.date.isnull()
+                                    ).ifelse(one, zero).sum()
+        if inp.has_amount:
+            no_amount = t.amount.isnull() | t.amount.isnan()
+            aggs["non_numeric_amount"] = (valid & no_amount).ifelse(one, zero).sum()
+            aggs["negative_amount"] = (valid & ~no_amount & (t.amount < 0)
+                                       ).ifelse(one, zero).sum()
+            valid = valid & ~no_amount & (t.amount >= 0)
+    aggs.update(after_end=(valid & (t.date > obs_end)).ifelse(one, zero).sum(),
+                first_date=t.date.min(where=valid),
+                last_date=t.date.max(where=valid))
     if inp.has_amount:
         kept = valid & (t.date <= obs_end)
         aggs["null_amount"] = (kept & t.amount.isnull()).ifelse(one, zero).sum()
@@ -664,6 +908,26 @@ def _input_stats(t, obs_end, inp):
         aggs["bad_amount"] = (kept & (t.amount.isnan() | (t.amount.abs() >= AMOUNT_LIMIT))
                               ).ifelse(one, zero).sum()
     return _clean_stats(_execute(t.aggregate(**aggs), inp.engine, inp.source).iloc[0], aggs)
+
+
+def _apply_policy(t, inp, stats):
+    """The rows read_transactions would keep (``inp.policy``), and the ledger saying so."""
+    if not inp.policy:
+        return t
+    ledger = inp.ledger
+    ledger.rows_read = stats["rows"]
+    for reason, key in (("missing_customer_id", "null_customer"),
+                        ("unparseable_date", "unparseable_date"),
+                        ("non_numeric_amount", "non_numeric_amount"),
+                        ("negative_amount", "negative_amount")):
+        if stats.get(key):
+            ledger.dropped[reason] = stats[key]
+    ledger.rows_kept = ledger.rows_read - ledger.rows_dropped
+    stats["null_customer"] = stats["null_date"] = 0  # in the ledger, like read_transactions
+    keep = t.customer_id.notnull() & t.date.notnull()
+    if inp.has_amount:
+        keep = keep & t.amount.notnull() & ~t.amount.isnan() & (t.amount >= 0)
+    return t.filter(keep)
 
 
 def _clean_stats(row, aggs):
@@ -700,13 +964,16 @@ def compress(summary: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`summarise` (any frame with frequency, recency and T). A column
-        ``n_periods`` (discrete-time models) is kept as part of the pattern when present.
+        Output of :func:`summarise` (any frame with frequency, recency and T). Columns
+        ``litt`` (``summarise(..., regularity=True)``, for the CNBD-k models) and ``n_periods``
+        (discrete-time models) are kept as part of the pattern when present: patterns are then
+        (x, t_x, T, litt).
 
     Returns
     -------
     pandas.DataFrame
-        One row per unique pattern, columns ``frequency``, ``recency``, ``T`` [, ``n_periods``]
+        One row per unique pattern, columns ``frequency``, ``recency``, ``T`` [, ``litt``]
+        [, ``n_periods``]
         and ``weights`` (int64 counts summing to the number of customers), sorted by the
         pattern, with the same ``attrs`` as ``summary``.
     """
@@ -714,7 +981,7 @@ def compress(summary: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError(
             f"compress expects the DataFrame returned by crmlab.summarise, got {type(summary).__name__}."
         )
-    keys = list(PATTERN_COLUMNS) + (["n_periods"] if "n_periods" in summary.columns else [])
+    keys = list(PATTERN_COLUMNS) + [c for c in OPTIONAL_PATTERN_COLUMNS if c in summary.columns]
     missing = [c for c in keys if c not in summary.columns]
     if missing:
         raise DataError(
@@ -769,15 +1036,16 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
     if monetary not in ("total", "mean"):
         raise ParameterError(f"monetary={monetary!r}; use 'total' or 'mean'.")
     inp = _prepare(tx, engine, "rfm_table")
-    when = _timestamp(analysis_date, "analysis_date", inp.tz_converted)
+    when, last = _timestamp(analysis_date, "analysis_date", inp.tz_converted)
     t = inp.table
-    stats = _input_stats(t, when, inp)
-    _check_input(stats, inp.source, when, name="analysis_date")
+    stats = _input_stats(t, last, inp)
+    t = _apply_policy(t, inp, stats)
+    _check_input(stats, inp.source, (when, last), name="analysis_date")
     _report(stats, inp.source, "analysis_date")
 
     import ibis
 
-    valid = t.filter(t.customer_id.notnull(), t.date.notnull(), t.date <= when)
+    valid = t.filter(t.customer_id.notnull(), t.date.notnull(), t.date <= last)
     aggs = dict(last_day=valid.date.max(), frequency=valid.count())
     if inp.has_amount:
         aggs["monetary"] = _exact(valid.amount).sum()
@@ -796,5 +1064,5 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
                      has_monetary=inp.has_amount, source=inp.source,
                      excluded_after_end=stats["after_end"],
                      dropped_null_customer=stats["null_customer"],
-                     dropped_null_date=stats["null_date"])
+                     dropped_null_date=stats["null_date"], ledger=inp.ledger)
     return out

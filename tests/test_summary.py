@@ -35,6 +35,14 @@ def random_log(seed: int, n_customers: int = 300) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
 
 
+def on_or_before(dates: pd.Series, end: pd.Timestamp) -> pd.Series:
+    """Rows inside an end bound as a user means it, by calendar dates (not by crmlab's cut):
+    a date (midnight) is the whole day, a time of day is inclusive as given."""
+    if end == end.normalize():
+        return pd.Series([d <= end.date() for d in dates.dt.date], index=dates.index)
+    return dates <= end
+
+
 def lifetimes_reference(df, obs_end, freq):
     """lifetimes' summary_data_from_transaction_data(freq=freq) for D and W.
 
@@ -42,9 +50,9 @@ def lifetimes_reference(df, obs_end, freq):
     intent, to_period("M") followed by period differences, is reproduced by mapping every
     calendar month to one day (its month ordinal) and running lifetimes with freq="D".
     crmlab excludes rows after observation_end by timestamp (lifetimes keeps those in the
-    same period), so the reference gets the same rows.
+    same period), so the reference gets the same rows: a date bound includes its whole day.
     """
-    df = df[df["date"] <= obs_end]
+    df = df[on_or_before(df["date"], obs_end)]
     if freq != "M":
         return summary_data_from_transaction_data(df, "customer_id", "date", "amount",
                                                   observation_period_end=obs_end, freq=freq)
@@ -59,8 +67,8 @@ def lifetimes_reference(df, obs_end, freq):
 def lifetimes_cal_holdout(df, cal_end, obs_end, freq):
     """lifetimes' calibration_and_holdout_data, whose own code fails on pandas 3
     ("No objects to concatenate"), reproduced formula by formula from lifetimes/utils.py."""
-    cal = lifetimes_reference(df[df["date"] <= cal_end], cal_end, freq)
-    hold = df[(df["date"] > cal_end) & (df["date"] <= obs_end)].copy()
+    cal = lifetimes_reference(df[on_or_before(df["date"], cal_end)], cal_end, freq)
+    hold = df[~on_or_before(df["date"], cal_end) & on_or_before(df["date"], obs_end)].copy()
     hold["period"] = hold["date"].dt.to_period(freq)
     out = cal.join(hold.groupby("customer_id")["period"].nunique().rename("frequency_holdout"))
     out = out.join(hold.groupby("customer_id")["amount"].mean().rename("monetary_value_holdout"))
@@ -160,7 +168,7 @@ def test_daily_aggregate_in_weeks_and_months(log):
 def test_purchase_columns_and_attrs(log):
     obs_end = pd.Timestamp("2020-06-30")
     ours = quiet_summarise(log, observation_end=obs_end, time_unit="W")
-    kept = log[log["date"] <= obs_end].groupby("customer_id")
+    kept = log[on_or_before(log["date"], obs_end)].groupby("customer_id")
     assert list(ours.columns) == ["frequency", "recency", "T", "monetary_value", "first_purchase",
                                   "last_purchase", "n_transactions", "total_amount"]
     pd.testing.assert_series_equal(ours["first_purchase"], kept["date"].min(), check_names=False,
@@ -243,8 +251,12 @@ def test_mixed_timezones_are_refused(tmp_path):
     with pytest.raises(DataError, match="mixes timezone-aware"):
         crmlab.summarise(df, observation_end="2020-02-01")
     df.to_csv(tmp_path / "mixed.csv", index=False)
-    with pytest.raises(DataError, match="mixes timezone-aware"):
+    # a file is refused as read_transactions refuses it (the same reader)
+    with pytest.raises(DataError) as by_reader:
+        crmlab.read_transactions(tmp_path / "mixed.csv")
+    with pytest.raises(DataError) as by_summary:
         crmlab.summarise(tmp_path / "mixed.csv", observation_end="2020-02-01")
+    assert str(by_summary.value) == str(by_reader.value)
     objects = df.assign(date=[pd.Timestamp("2020-01-01 10:00", tz="UTC"),
                               pd.Timestamp("2020-01-02"), pd.Timestamp("2020-01-03")])
     with pytest.raises(DataError, match="mixes timezone-aware"):
@@ -280,10 +292,13 @@ def test_bad_units_and_inputs():
         crmlab.summarise(df.assign(amount=[np.nan]), observation_end="2020-02-01")
 
 
-def test_unparseable_csv_gives_a_data_error(tmp_path):
-    (tmp_path / "bad.csv").write_text("customer_id,date\na,2020-01-01\na,not a date\n")
-    with pytest.raises(DataError, match="bad.csv.*read_transactions"):
-        crmlab.summarise(tmp_path / "bad.csv", observation_end="2020-02-01")
+def test_an_unparseable_date_in_a_csv_is_dropped_and_counted_as_read_transactions_does(tmp_path):
+    (tmp_path / "bad.csv").write_text("customer_id,date\na,2020-01-01\na,not a date\n"
+                                      "a,2020-01-05\n")
+    got = crmlab.summarise(tmp_path / "bad.csv", observation_end="2020-02-01")
+    ledger = got.attrs["ledger"]
+    assert ledger.dropped == {"unparseable_date": 1} and ledger.rows_kept == 2
+    assert got.loc["a", "frequency"] == 1 and got.attrs["rows_read"] == 2
 
 
 # ------------------------------------------------------------------ compress
@@ -317,7 +332,8 @@ def test_rfm_table_course_definitions(log, monetary):
     day = pd.Timestamp("2020-01-15")
     with pytest.warns(UserWarning, match="after analysis_date"):
         rfm = crmlab.rfm_table(log, analysis_date=day, monetary=monetary)
-    kept = log[log["date"] <= day].groupby("customer_id")
+    kept = log[on_or_before(log["date"], day)].groupby("customer_id")  # the whole day
+    assert (log["date"].dt.date == day.date()).any()
     recency = (day - kept["date"].max().dt.normalize()).dt.days
     assert (rfm["recency"].to_numpy() == recency.to_numpy()).all()
     assert (rfm["frequency"].to_numpy() == kept.size().to_numpy()).all()

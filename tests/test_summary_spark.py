@@ -118,3 +118,45 @@ def test_spark_equals_duckdb_with_non_currency_amounts(spark, spark_con, log):
         got = crmlab.summarise(spark_con.table("crmlab_tx_odd"), **kw)
         duck = crmlab.summarise(odd, **kw)
     pd.testing.assert_frame_equal(got, duck, check_exact=False, rtol=1e-12, atol=0)
+
+
+# ------------------------------------------------------------------ whole-day bounds and litt
+
+@pytest.fixture(scope="module")
+def stamped(spark, spark_con):
+    """The timestamped boundary log of test_summary_timestamps (fewer customers), on Spark."""
+    from test_summary_timestamps import timestamped_log
+
+    df = timestamped_log(5, n_customers=600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spark.createDataFrame(df).createOrReplaceTempView("crmlab_stamped")
+    return df, spark_con.table("crmlab_stamped")
+
+
+@pytest.mark.parametrize("unit", ["D", "W", "M"])
+def test_spark_whole_day_bounds_and_litt_equal_the_reference(stamped, unit):
+    from test_summary_timestamps import CAL_DAY, OBS_DAY, assert_matches, reference
+
+    df, table = stamped
+    got = run(table, observation_end="2024-06-30", calibration_end="2023-12-31",
+              time_unit=unit, regularity=True)
+    assert_matches(got, reference(df, CAL_DAY, OBS_DAY, unit))
+    assert "b0first_last_second" in got.index
+    duck = run(df, observation_end="2024-06-30", calibration_end="2023-12-31", time_unit=unit,
+               regularity=True)
+    pd.testing.assert_frame_equal(got, duck, check_exact=False, rtol=1e-12)
+
+
+def test_spark_litt_does_not_depend_on_partitioning(spark, spark_con, stamped):
+    df, _ = stamped
+    kw = dict(observation_end="2024-06-30", time_unit="W", regularity=True)
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for parts, seed in [(1, 0), (3, 1)]:
+            name = f"crmlab_stamped_{parts}"
+            spark.createDataFrame(df.sample(frac=1.0, random_state=seed)).repartition(
+                parts).createOrReplaceTempView(name)
+            results.append(crmlab.summarise(spark_con.table(name), **kw))
+    pd.testing.assert_frame_equal(results[1], results[0], check_exact=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..checks import parse_date
+from ..checks import bound_end, parse_date
 from ..errors import DataError, ParameterError
 from ..io import Transactions, read_transactions
 
@@ -255,8 +255,9 @@ def load(
     Returns
     -------
     Transactions
-        ``meta`` holds ``name``, ``observation_end``, ``calibration_end`` (normalised
-        Timestamps), ``currency`` and, for files, ``path``.
+        ``meta`` holds ``name``, ``observation_end``, ``calibration_end`` (Timestamps: at
+        midnight for a date, which means the whole day; a bound given with a time of day keeps
+        it), ``currency`` and, for files, ``path``.
     """
     if not isinstance(dataset, str) or not dataset.strip():
         raise ParameterError(
@@ -289,17 +290,19 @@ def load(
             "Pass amount_col='<column>' (e.g. 实付金额), or use a chapter that works on "
             "purchase counts only."
         )
-    obs = observation_end or tx.meta.get("observation_end") or tx.frame["date"].max()
-    obs = parse_date(obs, "observation_end").normalize()
+    # A date (midnight) means the whole day, a time of day is kept as given (checks.bound_end).
+    obs = observation_end or tx.meta.get("observation_end")
+    obs = (parse_date(obs, "observation_end") if obs
+           else tx.frame["date"].max().normalize())
     first_day = tx.frame["date"].min().normalize()
     cal = calibration_end or tx.meta.get("calibration_end")
-    cal = (parse_date(cal, "calibration_end") if cal else first_day + (obs - first_day) * 2 / 3)
-    cal = cal.normalize()
-    if not cal < obs:
+    cal = (parse_date(cal, "calibration_end") if cal
+           else (first_day + (obs.normalize() - first_day) * 2 / 3).normalize())
+    if not bound_end(cal) < bound_end(obs):
         raise ParameterError(
             f"calibration_end ({cal:%Y-%m-%d}) must be before observation_end ({obs:%Y-%m-%d})."
         )
-    if obs < first_day:
+    if bound_end(obs) < tx.frame["date"].min():
         raise ParameterError(
             f"observation_end ({obs:%Y-%m-%d}) is before the first transaction of {tx.source} "
             f"({first_day:%Y-%m-%d})."

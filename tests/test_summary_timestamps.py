@@ -1,0 +1,315 @@
+"""Timestamped logs: a date bound means the whole day, and summarise(path) reads what
+read_transactions reads.
+
+The reference is written from the definitions (Fader & Hardie; lifetimes' calibration and
+holdout columns) with plain pandas and Python ``datetime.date`` arithmetic: purchases are
+grouped by calendar day, a date bound keeps every purchase whose calendar day is not after it.
+Nothing of crmlab's cut (an end-of-day instant compared with timestamps) is reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmlab
+from crmlab.errors import DataError
+
+CAL_DAY = dt.date(2023, 12, 31)
+OBS_DAY = dt.date(2024, 6, 30)
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+COLUMNS = ["frequency", "recency", "T", "monetary_value", "litt", "frequency_holdout",
+           "monetary_value_holdout", "duration_holdout"]
+
+
+def at(day: dt.date, hh: int, mm: int, ss: int) -> pd.Timestamp:
+    return pd.Timestamp(dt.datetime(day.year, day.month, day.day, hh, mm, ss))
+
+
+def timestamped_log(seed: int = 2024, n_customers: int = 3000) -> pd.DataFrame:
+    """Orders at uniform seconds of the day over 2023-01-01 .. 2024-07-31 (a month after
+    OBS_DAY), with the boundary cases placed on purpose."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    span = (pd.Timestamp("2024-07-31") - start).days
+    rows = []
+    for c in range(n_customers):
+        first = int(rng.integers(0, span))
+        days = np.sort(np.concatenate([[first], rng.integers(first, span + 1,
+                                                             size=int(rng.geometric(0.3)) - 1)]))
+        for d in days:
+            for _ in range(int(rng.choice([1, 1, 1, 2, 3]))):  # same-day purchases
+                ts = start + pd.Timedelta(days=int(d), seconds=int(rng.integers(0, 86400)))
+                rows.append((f"u{c:05d}", ts, round(float(rng.gamma(2.0, 30.0)), 2)))
+    special = []
+    day_after = {CAL_DAY: CAL_DAY + dt.timedelta(days=1), OBS_DAY: OBS_DAY + dt.timedelta(days=1)}
+    for k, day in enumerate((CAL_DAY, OBS_DAY)):
+        nxt = day_after[day]
+        special += [
+            # first purchases on the boundary day: at midnight, in the day, at its last second
+            (f"b{k}first_midnight", [at(day, 0, 0, 0)]),
+            (f"b{k}first_noon", [at(day, 12, 30, 0)]),
+            (f"b{k}first_last_second", [at(day, 23, 59, 59), at(day, 23, 59, 59)]),
+            # a repeat on the boundary day, at both of its ends, and the day after
+            (f"b{k}repeat_end", [at(day - dt.timedelta(days=40), 9, 0, 0), at(day, 23, 59, 59)]),
+            (f"b{k}repeat_start", [at(day - dt.timedelta(days=3), 18, 0, 0), at(day, 0, 0, 0)]),
+            (f"b{k}next_midnight", [at(day - dt.timedelta(days=10), 8, 0, 0),
+                                    at(nxt, 0, 0, 0)]),
+            (f"b{k}both_sides", [at(day - dt.timedelta(days=1), 23, 59, 59), at(day, 0, 0, 0),
+                                 at(day, 23, 59, 59), at(nxt, 0, 0, 0), at(nxt, 0, 0, 1)]),
+        ]
+    for cid, stamps in special:
+        for i, ts in enumerate(stamps):
+            rows.append((cid, ts, 10.0 + i))
+    df = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # any row order
+
+
+def reference(df: pd.DataFrame, cal_day: dt.date, obs_day: dt.date, unit: str) -> pd.DataFrame:
+    """The summary from the definitions, by calendar days (``datetime.date``)."""
+    per = UNIT_DAYS[unit]
+    day = pd.Series([ts.date() for ts in df["date"]], index=df.index)
+    cal = df[day <= cal_day].assign(day=day)
+    hold = df[(day > cal_day) & (day <= obs_day)].assign(day=day)
+    hold_groups = dict(list(hold.groupby("customer_id")))
+    out = {}
+    for cid, g in cal.groupby("customer_id"):
+        daily = g.groupby("day")["amount"].sum().sort_index()  # same-day purchases merged
+        days = list(daily.index)
+        x = len(days) - 1
+        gaps = [(b - a).days / per for a, b in zip(days, days[1:])]
+        h = hold_groups.get(cid)
+        out[cid] = dict(
+            frequency=float(x),
+            recency=(days[-1] - days[0]).days / per,
+            T=(cal_day - days[0]).days / per,
+            monetary_value=float(daily.iloc[1:].mean()) if x > 0 else 0.0,
+            litt=sum(math.log(g_) for g_ in gaps),
+            frequency_holdout=0.0 if h is None else float(h["day"].nunique()),
+            monetary_value_holdout=0.0 if h is None else float(h["amount"].mean()),
+            duration_holdout=(obs_day - cal_day).days / per,
+        )
+    ref = pd.DataFrame.from_dict(out, orient="index")
+    ref.index.name = "customer_id"
+    return ref.sort_index()
+
+
+def quiet(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return crmlab.summarise(*args, **kwargs)
+
+
+def assert_matches(ours: pd.DataFrame, ref: pd.DataFrame, cols=COLUMNS, rtol=1e-9):
+    assert list(ours.index) == list(ref.index)
+    for c in cols:
+        np.testing.assert_allclose(ours[c].to_numpy(float), ref[c].to_numpy(float),
+                                   rtol=rtol, atol=1e-9, err_msg=c)
+
+
+@pytest.fixture(scope="module")
+def log():
+    return timestamped_log()
+
+
+def test_the_log_has_the_boundary_cases(log):
+    day = log["date"].dt.date
+    for d in (CAL_DAY, OBS_DAY):
+        on = log[day == d]
+        assert (on["date"].dt.time == dt.time(0, 0)).any()
+        assert (on["date"].dt.time == dt.time(23, 59, 59)).any()
+        assert len(on) > 10  # and ordinary customers buying that day
+    first = log.groupby("customer_id")["date"].min().dt.date
+    assert (first == CAL_DAY).sum() >= 5  # first purchases on the calibration end day
+    assert log.groupby(["customer_id", day]).size().gt(1).sum() > 500  # same-day purchases
+    assert log["customer_id"].nunique() > 3000 and (day > OBS_DAY).any()
+
+
+@pytest.mark.parametrize("unit", ["D", "W", "M"])
+def test_date_bounds_include_the_whole_day(log, unit):
+    ours = quiet(log, observation_end="2024-06-30", calibration_end="2023-12-31",
+                 time_unit=unit, regularity=True)
+    ref = reference(log, CAL_DAY, OBS_DAY, unit)
+    assert_matches(ours, ref)
+    # the customers whose first purchase was on the calibration end day are all there
+    for cid in ("b0first_midnight", "b0first_noon", "b0first_last_second"):
+        assert ours.loc[cid, "frequency"] == 0 and ours.loc[cid, "T"] == 0
+    assert ours.loc["b0both_sides", "frequency_holdout"] == 1  # the day after, merged
+    assert ours.loc["b0both_sides", "frequency"] == 1  # the day before and the boundary day
+    assert "b1both_sides" not in ours.index  # its first purchase is in the holdout
+    excluded = int((log["date"].dt.date > OBS_DAY).sum())
+    assert ours.attrs["excluded_after_end"] == excluded
+    assert ours.attrs["observation_end"] == pd.Timestamp("2024-06-30")
+
+
+def test_date_bound_without_calibration(log):
+    ours = quiet(log, observation_end=pd.Timestamp("2024-06-30"), time_unit="W")
+    ref = reference(log, OBS_DAY, OBS_DAY, "W")
+    assert_matches(ours, ref, ["frequency", "recency", "T", "monetary_value"])
+    assert ours.loc["b1first_last_second", "n_transactions"] == 2
+    assert ours.loc["b1both_sides", "frequency"] == 1  # not the day after
+    assert ours.loc["b1both_sides", "n_transactions"] == 3
+
+
+def test_a_bound_with_a_time_of_day_is_taken_as_given(log):
+    end = pd.Timestamp("2024-06-30 12:00")
+    ours = quiet(log, observation_end="2024-06-30 12:00", time_unit="D")
+    kept = log[log["date"] <= end]
+    ref = reference(kept, OBS_DAY, OBS_DAY, "D")
+    assert_matches(ours, ref, ["frequency", "recency", "T", "monetary_value"])
+    assert "b1first_last_second" not in ours.index and "b1first_noon" not in ours.index
+    assert ours.loc["b1first_midnight", "frequency"] == 0
+    assert ours.loc["b1repeat_end", "frequency"] == 0  # its 23:59:59 repeat is after noon
+
+
+def test_bounds_on_the_same_day(log):
+    # calibration_end, a whole day, ends after observation_end at 18:00 that day
+    with pytest.raises(crmlab.errors.ParameterError, match="must be before observation_end"):
+        quiet(log, observation_end="2024-06-30 18:00", calibration_end="2024-06-30")
+    # a time earlier the same day leaves a holdout of the rest of that day
+    got = quiet(log, observation_end="2024-06-30 23:00", calibration_end="2024-06-30 06:00")
+    assert got["frequency_holdout"].sum() > 0 and (got["duration_holdout"] == 0).all()
+
+
+def test_rfm_table_analysis_date_is_the_whole_day(log):
+    rfm = quiet_rfm(log, analysis_date="2024-06-30")
+    day = pd.Series([ts.date() for ts in log["date"]], index=log.index)
+    kept = log[day <= OBS_DAY].assign(day=day)
+    last = kept.groupby("customer_id")["day"].max()
+    expect = pd.Series([(OBS_DAY - d).days for d in last], index=last.index)
+    assert (rfm["recency"] == expect.loc[rfm.index]).all()
+    assert (rfm["frequency"] == kept.groupby("customer_id").size().loc[rfm.index]).all()
+    assert rfm.loc["b1first_last_second", "recency"] == 0
+
+
+def quiet_rfm(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return crmlab.rfm_table(*args, **kwargs)
+
+
+def test_datasets_load_keeps_the_last_day(tmp_path, log):
+    path = tmp_path / "orders.csv"
+    log[log["date"].dt.date <= OBS_DAY].to_csv(path, index=False)
+    tx = crmlab.datasets.load(str(path))
+    assert tx.meta["observation_end"] == pd.Timestamp("2024-06-30")
+    s = quiet(tx, observation_end=tx.meta["observation_end"],
+              calibration_end=tx.meta["calibration_end"], time_unit="W")
+    assert s.attrs["excluded_after_end"] == 0  # the orders of the last day are all in
+    timed = crmlab.datasets.load(str(path), observation_end="2024-06-30 12:00")
+    assert timed.meta["observation_end"] == pd.Timestamp("2024-06-30 12:00")
+
+
+# ------------------------------------------------------------------ regularity (litt)
+
+def test_litt_is_zero_without_repeats_and_compress_keeps_it(log):
+    s = quiet(log, observation_end="2024-06-30", calibration_end="2023-12-31", time_unit="W",
+              regularity=True)
+    assert (s.loc[s["frequency"] == 0, "litt"] == 0).all()
+    assert (s.loc[s["frequency"] > 0, "litt"] != 0).any()
+    c = crmlab.compress(s)
+    assert list(c.columns) == ["frequency", "recency", "T", "litt", "weights"]
+    assert c["weights"].sum() == len(s)
+    back = s.groupby(["frequency", "recency", "T", "litt"]).size()
+    assert len(back) == len(c)
+    plain = quiet(log, observation_end="2024-06-30", calibration_end="2023-12-31", time_unit="W")
+    assert "litt" not in plain.columns
+    pd.testing.assert_frame_equal(plain, s.drop(columns="litt"))
+
+
+def test_litt_in_months_with_monthly_periods():
+    df = pd.DataFrame({"customer_id": ["a"] * 4 + ["b"],
+                       "date": pd.to_datetime(["2024-01-31 10:00", "2024-01-02", "2024-03-01",
+                                               "2024-06-15 23:59:59", "2024-02-01"], format="mixed"),
+                       "amount": 1.0})
+    s = quiet(df, observation_end="2024-06-30", aggregate="M", time_unit="M", regularity=True)
+    # months Jan, Mar, Jun: gaps of 2 and 3 months
+    assert s.loc["a", "litt"] == pytest.approx(math.log(2) + math.log(3), abs=1e-11)
+    assert s.loc["b", "litt"] == 0
+
+
+# ------------------------------------------------------------------ summarise(path)
+
+CHINESE = {"customer_id": "会员号", "date": "下单时间", "amount": "实付金额"}
+
+
+@pytest.fixture(scope="module")
+def gbk_file(tmp_path_factory, log):
+    path = tmp_path_factory.mktemp("gbk") / "orders_gbk.csv"
+    out = log.rename(columns=CHINESE)
+    out["下单时间"] = out["下单时间"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    out["商品"] = "商品甲"  # an extra column, in Chinese too
+    out.to_csv(path, index=False, encoding="gbk")
+    return path
+
+
+def test_a_gbk_csv_with_chinese_headers(gbk_file, log):
+    kw = dict(observation_end="2024-06-30", calibration_end="2023-12-31", time_unit="W",
+              regularity=True)
+    by_path = quiet(gbk_file, **kw)
+    tx = crmlab.read_transactions(gbk_file)
+    by_frame = quiet(tx.frame, **kw)
+    pd.testing.assert_frame_equal(by_path, by_frame)
+    assert_matches(by_path, reference(log, CAL_DAY, OBS_DAY, "W"))
+    ledger = by_path.attrs["ledger"]
+    assert ledger.encoding == "gb18030" and ledger.rows_read == len(log)
+    assert ledger.columns == {"customer_id": "会员号", "date": "下单时间", "amount": "实付金额"}
+
+
+def test_utf8_csv_tsv_parquet_and_excel_give_the_same_summary(tmp_path, log):
+    small = log[log["customer_id"].str.startswith(("u000", "b"))]
+    kw = dict(observation_end="2024-06-30", calibration_end="2023-12-31", time_unit="W")
+    ref = reference(small, CAL_DAY, OBS_DAY, "W")
+    out = small.rename(columns=CHINESE)
+    files = {"utf8bom.csv": lambda p: out.to_csv(p, index=False, encoding="utf-8-sig"),
+             "tab.tsv": lambda p: out.to_csv(p, index=False, sep="\t"),
+             "orders.parquet": lambda p: out.to_parquet(p),
+             "orders.xlsx": lambda p: out.to_excel(p, index=False)}
+    for name, write in files.items():
+        write(tmp_path / name)
+        got = quiet(tmp_path / name, **kw)
+        assert_matches(got, ref, [c for c in COLUMNS if c != "litt"])
+        assert got.attrs["ledger"].columns["customer_id"] == "会员号", name
+        assert got.attrs["ledger"].rows_kept == len(small), name
+
+
+def test_path_keywords_name_the_columns(tmp_path, log):
+    small = log[log["customer_id"].str.startswith("u00")]
+    path = tmp_path / "odd.csv"
+    small.rename(columns={"customer_id": "who", "date": "when", "amount": "paid"}).to_csv(
+        path, index=False)
+    got = quiet(path, observation_end="2024-06-30", customer="who", date="when", amount="paid")
+    ref = reference(small, OBS_DAY, OBS_DAY, "D")
+    assert_matches(got, ref, ["frequency", "recency", "T", "monetary_value"])
+    with pytest.raises(DataError, match="no column named 'buyer'.*customer="):
+        quiet(path, observation_end="2024-06-30", customer="buyer", date="when")
+
+
+def test_date_format_and_dirty_amounts_go_through_read_transactions(tmp_path):
+    path = tmp_path / "dirty.csv"
+    path.write_text("客户编号,交易日期,金额\nA,05/03/2024,\"¥1,200.50\"\nA,07/03/2024,¥30\n"
+                    "B,06/03/2024,-5\nB,06/03/2024,8\n,06/03/2024,9\n", encoding="utf-8")
+    got = quiet(path, observation_end="2024-03-31", date_format="%d/%m/%Y")
+    assert got.loc["A", "monetary_value"] == 30.0 and got.loc["A", "recency"] == 2
+    ledger = got.attrs["ledger"]
+    assert ledger.dropped == {"missing_customer_id": 1, "negative_amount": 1}
+    assert ledger.date_format == "%d/%m/%Y"
+
+
+def test_the_streaming_route_keeps_read_transactions_row_policy(tmp_path):
+    path = tmp_path / "policy.csv"
+    path.write_text("customer_id,date,amount\n a ,2024-01-01 10:00:00,5\n"
+                    "a,2024-01-03 10:00:00,7\nNULL,2024-01-03 11:00:00,1\n"
+                    "b,,3\nb,2024-01-04 09:00:00,\nb,2024-01-05 09:00:00,-2\n"
+                    "b,2024-01-06 09:00:00,4\n00123,2024-01-06 09:00:00,4\n")
+    got = quiet(path, observation_end="2024-01-31")
+    tx = crmlab.read_transactions(path)
+    pd.testing.assert_frame_equal(got, quiet(tx, observation_end="2024-01-31"))
+    assert got.attrs["ledger"].dropped == tx.ledger.dropped
+    assert got.attrs["ledger"].rows_read == tx.ledger.rows_read
+    assert list(got.index) == ["00123", "a", "b"]
