@@ -739,9 +739,13 @@ def _parse_amount(s: pd.Series, *, decimal=None, sep=None, ledger=None, column="
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64")
     raw = s.astype("string").str.strip()
-    text = raw.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives (12.5)
-    text = text.str.replace(rf"{_CURRENCY}|[\s\u00a0\u202f']", "", regex=True)
-    text = text.str.replace("，", ",", regex=False)
+    text = raw.copy()
+    # only values with something besides digits, signs and marks need rewriting (fast path)
+    odd = raw.str.contains(r"[^0-9.,+-]", regex=True, na=False).to_numpy(dtype=bool)
+    if odd.any():
+        t = raw[odd].str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting (12.5)
+        t = t.str.replace(rf"{_CURRENCY}|[\s\u00a0\u202f']", "", regex=True)
+        text[odd] = t.str.replace("，", ",", regex=False)
     name = ledger.source if ledger is not None else "<amounts>"
     if decimal is None:
         decimal, why = detect_decimal(text, sep)
@@ -779,8 +783,10 @@ def _parse_amount(s: pd.Series, *, decimal=None, sep=None, ledger=None, column="
 
 # A timestamp string carries a time zone when a time of day is followed by Z, UTC, GMT or an
 # offset (+08:00, +0800, -05). The pattern is also valid RE2, so DuckDB's regexp functions and
-# pandas agree on which values carry a zone.
-TZ_PATTERN = r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+# pandas agree on which values carry a zone ([0-9] rather than \d keeps pandas on Arrow's
+# fast path).
+TZ_PATTERN = (r"[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?[ \t]*"
+              r"(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$")
 _TZ_ZONE = r"(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)"
 _TZ_SUFFIX = rf"\s*{_TZ_ZONE}$"
 
@@ -864,6 +870,9 @@ def _parse_dates(s: pd.Series, name: str, column: str, offset: int, date_format,
         return s.astype("datetime64[ns]")
     text = s.astype("string").str.strip()
     non_null = s.notna() & text.notna() & (text != "")
+    if not pd.api.types.is_object_dtype(s):  # text read from a file: no datetime cells
+        return _parse_text_dates(text, non_null, name, column, offset, date_format, ledger,
+                                 timezone)
     native = s.map(lambda v: hasattr(v, "year") and not isinstance(v, str)).astype(bool)
     if not native.any():
         return _parse_text_dates(text, non_null, name, column, offset, date_format, ledger,
@@ -946,37 +955,73 @@ def _swap_day_month(fmt: str) -> str:
     return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
-def _parse_formats(text, non_null, n, name, column, offset, date_format, ledger, required):
-    """Read each date with the first format of ``DATE_FORMATS`` that reads it, row by row.
+def _sample(text: pd.Series, size: int = 2000) -> pd.Series:
+    """Up to ``size`` values spread evenly over ``text`` (a sorted log's head is not typical)."""
+    if len(text) <= size:
+        return text
+    return text.iloc[np.linspace(0, len(text) - 1, size).astype(int)]
 
-    The format reading most of the column is tried first, then the one reading most of what is
-    left, and so on: a column mixing unambiguous formats (``2024/03/05 14:22:10`` and
-    ``2024年3月5日``) loses no date. A mixture whose day/month order cannot be known is refused.
+
+def _parse_formats(text, non_null, n, name, column, offset, date_format, ledger, required):
+    """Read each date with the first of ``DATE_FORMATS`` that reads it, row by row.
+
+    The format reading most of the column is taken first, then the one reading most of what is
+    left, and so on (judged on an even sample, then applied to every row left): a column mixing
+    unambiguous formats (``2024/03/05 14:22:10`` and ``2024年3月5日``) loses no date. A mixture
+    whose day/month order cannot be known is refused.
     """
-    # pandas' "ISO8601" also reads 2024/03/05 and 20240305: it is kept for what no explicit
-    # format reads (fractions of a second...), so that each date's own format is known.
-    formats = [date_format] if date_format else [f for f in DATE_FORMATS if f != "ISO8601"]
-    parsed: dict[str, pd.Series] = {}
-    for fmt in formats:
-        p = _to_datetime(text, fmt)
-        parsed[fmt] = p
-        if int(p.notna().sum()) == n:
-            break
-    counts = {fmt: int(p.notna().sum()) for fmt, p in parsed.items()}
-    best = max(counts, key=counts.get)  # the first of equals, in DATE_FORMATS order
-    if counts[best] < n and date_format is None and "ISO8601" in DATE_FORMATS:
-        parsed["ISO8601"] = _to_datetime(text, "ISO8601")
-        if counts[best] == 0:
-            best = "ISO8601"
-            counts[best] = int(parsed[best].notna().sum())
     flag = (f"date_format={date_format!r} (command line: --date-format '{date_format}') "
             "did not match; pass the format of this column"
             if date_format else
             "pass its format as date_format='%d/%m/%Y' or similar (command line: "
             "--date-format '%d/%m/%Y')")
-    if counts[best] == 0:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    used: dict[str, np.ndarray] = {}
+    missed = non_null.to_numpy().copy()
+    # pandas' "ISO8601" also reads 2024/03/05 and 20240305: it is kept for what no explicit
+    # format reads (fractions of a second...), so that each date's own format is known.
+    formats = ([date_format] if date_format else [f for f in DATE_FORMATS if f != "ISO8601"])
+    while missed.any():
+        left = text[missed]
+        pool = [f for f in formats if f not in used]
+        if not pool:
+            break
+        probe = _sample(left)
+        scores = {f: int(_to_datetime(probe, f).notna().sum()) for f in pool}
+        ranked = sorted(pool, key=lambda f: -scores[f])  # stable: DATE_FORMATS order on ties
+        if scores[ranked[0]] == 0 and len(probe) == len(left):
+            break  # every value left was tried with every format
+        taken = False
+        for fmt in ranked:
+            if scores[fmt] == 0 and taken:
+                break
+            p = _to_datetime(left, fmt)
+            got = p.notna().to_numpy()
+            if got.any():
+                rows = np.flatnonzero(missed)[got]
+                out.iloc[rows] = p[got].to_numpy()
+                mask = np.zeros(len(out), dtype=bool)
+                mask[rows] = True
+                used[fmt] = mask
+                missed[rows] = False
+                taken = True
+                break
+            used.setdefault(fmt, np.zeros(len(out), dtype=bool))  # tried on every row left
+        if not taken:
+            break
+    used = {f: rows for f, rows in used.items() if rows.any()}
+    if missed.any() and date_format is None and "ISO8601" in DATE_FORMATS:
+        left = text[missed]
+        p = _to_datetime(left, "ISO8601")
+        got = p.notna().to_numpy()
+        if got.any():
+            rows = np.flatnonzero(missed)[got]
+            out.iloc[rows] = p[got].to_numpy()
+            used["ISO8601"] = np.zeros(len(out), dtype=bool)
+            used["ISO8601"][rows] = True
+    if not used:
         if not required:
-            return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]"), {}
+            return out, {}
         rows = _examples(non_null.to_numpy(), offset, text.index)
         example = text[non_null].iloc[0]
         raise DataError(
@@ -984,25 +1029,24 @@ def _parse_formats(text, non_null, n, name, column, offset, date_format, ledger,
             f"{example!r} at {format_rows(rows)}). Check that date= names the date column, or "
             f"{flag}."
         )
-    out = parsed[best].copy()
-    used = {best: out.notna().to_numpy()}
-    missed = (out.isna() & non_null).to_numpy()
-    while missed.any() and date_format is None:
-        gains = {fmt: p.notna().to_numpy() & missed for fmt, p in parsed.items()
-                 if fmt not in used}
-        explicit = [f for f in gains if f != "ISO8601" and gains[f].any()]
-        fmt = max(explicit or gains, key=lambda f: int(gains[f].sum()), default=None)
-        if fmt is None or not gains[fmt].any():
-            break
-        take = gains[fmt]
-        out[take] = parsed[fmt][take]
-        used[fmt] = take
-        missed &= ~take
     families: dict[str, np.ndarray] = {}
     for fmt, rows in used.items():
         fam = _family(fmt)
         families[fam] = families.get(fam, np.zeros(len(out), dtype=bool)) | rows
-    main = _family(best)
+    both = [f for f in ("%m/%d/%Y", "%d/%m/%Y") if f in families]
+    if len(both) == 2:
+        # 01/02/2023 read month first next to 13/02/2023 read day first: one order may read all
+        rows = families["%m/%d/%Y"] | families["%d/%m/%Y"]
+        for order, other in (("%d/%m/%Y", "%m/%d/%Y"), ("%m/%d/%Y", "%d/%m/%Y")):
+            p = _to_datetime(text[rows], order)
+            if p.notna().all():
+                out[rows] = p.to_numpy()
+                families[order] = rows
+                del families[other]
+                used = {f: r for f, r in used.items() if _family(f) != other}
+                used[order] = rows
+                break
+    main = max(families, key=lambda f: int(families[f].sum()))
     if len(families) > 1:
         _refuse_unknowable_day_month(text, families, main, name, column, offset)
         other = np.zeros(len(out), dtype=bool)

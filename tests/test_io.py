@@ -493,3 +493,16 @@ def test_data_check_passes_decimal_and_timezone_and_says_why(capsys):
     assert "times converted to: UTC" in out and "2023-12-31 to 2023-12-31" in out
     assert main(["data", "check", str(BAD / "tz_offsets.csv"), "--timezone", "Mars/Base"]) == 2
     assert "--timezone" in capsys.readouterr().err
+
+
+def test_a_sorted_day_first_log_whose_head_reads_both_ways_is_read_day_first():
+    # 5,000 dates with days 1-12 first (both orders read them), then days 13-20: day first
+    early = [f"{d:02d}/{m:02d}/2023" for m in range(1, 13) for d in range(1, 13)] * 35
+    late = [f"{d:02d}/03/2023" for d in range(13, 21)]
+    frame = pd.DataFrame({"customer_id": "c", "date": early + late})
+    tx = crmlab.read_transactions(frame)
+    assert tx.ledger.dropped == {}
+    assert tx.frame["date"].iloc[1] == pd.Timestamp("2023-01-02")  # 02/01/2023, day first
+    assert tx.frame["date"].iloc[-1] == pd.Timestamp("2023-03-20")
+    assert tx.ledger.date_format == "%d/%m/%Y"
+    assert "date_other_format" not in tx.ledger.warnings
