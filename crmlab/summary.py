@@ -781,14 +781,20 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     Parameters
     ----------
     tx : crmlab.Transactions, pandas.DataFrame, str or Path, or ibis Table
-        The log, with columns ``customer_id``, ``date`` and optionally ``amount``. A path to a
-        Parquet (or CSV) file, directory or glob is streamed by DuckDB without loading it into
-        pandas. An Ibis table runs on its own backend (DuckDB, PySpark, ...).
+        The log, with columns ``customer_id``, ``date`` and optionally ``amount`` (or name
+        them with ``customer=``, ``date=``, ``amount=``). A file is read as
+        :func:`crmlab.read_transactions` reads it (see Notes): CSV/TSV/TXT (UTF-8 with or
+        without BOM, GB18030/GBK, ...), Excel or Parquet, with the same column detection
+        (e.g. 会员号, 下单时间, 实付金额). A Parquet directory or glob is streamed as well. An
+        Ibis table runs on its own backend (DuckDB, PySpark, ...).
     observation_end : date-like
-        End of the observation period (inclusive). Later transactions are excluded; their
+        End of the observation period, inclusive. A date (or a Timestamp at midnight) means
+        the whole day: every transaction on that day counts, whatever its time. A time of day
+        (``"2024-12-31 18:00"``) is taken as given. Later transactions are excluded; their
         number is in ``attrs["excluded_after_end"]`` and a warning says so.
     calibration_end : date-like, optional
-        End of the calibration period (inclusive). When given, frequency, recency, T,
+        End of the calibration period, inclusive, read as ``observation_end`` is (a date is
+        the whole day). When given, frequency, recency, T,
         monetary_value and the purchase columns describe the calibration period, only customers
         whose first purchase is on or before it are kept, and the holdout columns describe
         ``(calibration_end, observation_end]``.
@@ -799,11 +805,22 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     aggregate : {"D", "W", "M"}
         Purchases of one customer within one period (day, Monday-Sunday week, calendar month)
         count as one purchase, and their amounts are summed.
+    regularity : bool
+        Add ``litt``, for the regularity models (BG/CNBD-k, MBG/CNBD-k; Platzer & Reutterer
+        2016): the sum over a customer's calibration purchases of the log of the time between
+        consecutive purchase periods (after merging by ``aggregate``), in ``time_unit``; 0
+        for customers without repeats. Each log is rounded to 12 decimals and the sum is
+        exact, so ``litt`` is the same in every run and partitioning.
     engine : None, "duckdb" or an Ibis connection
         Where to compute for pandas and path inputs. None is a fresh embedded DuckDB whose
         memory is capped at 650 MB (spilling to a temporary folder beyond it;
         ``CRMLAB_DUCKDB_MEMORY_LIMIT`` overrides the cap). An Ibis table always runs on its
         own backend.
+    customer, date, amount : str, optional
+        Source column names, as for :func:`crmlab.read_transactions` (for a file, found
+        automatically when omitted; for a frame or Ibis table, renamed to the standard names).
+    encoding, date_format : str, optional
+        For files, as for :func:`crmlab.read_transactions`.
 
     Returns
     -------
@@ -817,12 +834,27 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
         with purchases in the holdout), ``monetary_value_holdout`` (mean of the raw holdout
         transactions, 0 if none) and ``duration_holdout``. Without an amount column there are no
         monetary columns (``monetary_value``, ``total_amount``, ``monetary_value_holdout``).
-        ``attrs`` holds ``time_unit``, ``aggregate``, ``observation_end``, ``calibration_end``,
-        ``has_monetary``, ``source``, ``rows_read``, ``excluded_after_end``,
-        ``dropped_null_customer`` and ``dropped_null_date``.
+        With ``regularity=True`` also ``litt``. ``attrs`` holds ``time_unit``, ``aggregate``,
+        ``observation_end``, ``calibration_end`` (as given: a midnight Timestamp is a whole
+        day), ``has_monetary``, ``source``, ``rows_read``, ``excluded_after_end``,
+        ``dropped_null_customer``, ``dropped_null_date``, ``regularity`` and ``ledger``: the
+        :class:`crmlab.io.Ledger` of the rows read (for a file or a Transactions; None for a
+        frame or Ibis table).
 
     Notes
     -----
+    Files. DuckDB streams a file without loading it into pandas when it can read it exactly
+    as :func:`crmlab.read_transactions` does: Parquet, or a UTF-8 CSV/TSV whose header is on
+    the first line, whose dates DuckDB parses as naive timestamps or dates and whose amounts
+    as numbers, with no ``date_format``. Ids stay text (``"00123"``), and the reader's row
+    policy applies in the query: rows without a customer id, a date or a numeric amount, and
+    negative amounts (returns), are dropped and counted in ``attrs["ledger"]``. (Warnings about
+    kept rows, such as duplicates, are not counted on this route.) Anything else (a GBK
+    file, Excel, dates in another format or with time zones, amounts written as "¥1,200",
+    decimal commas, title rows) is read by :func:`crmlab.read_transactions` in memory and
+    then summarised, so both routes give the same numbers; for a file too large for memory,
+    convert it to UTF-8 CSV with ISO dates, or to Parquet, first.
+
     Differences from lifetimes: transactions after ``observation_end`` are dropped by their
     timestamp, whereas lifetimes keeps those that fall in the same period as
     ``observation_end``; lifetimes' ``freq="M"`` fails on pandas 3, crmlab's works.

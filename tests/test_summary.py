@@ -434,3 +434,56 @@ def test_unusable_amounts_are_refused(log):
             quiet_summarise(bad, observation_end="2020-06-30")
         with pytest.raises(DataError, match="amount is not a finite number"):
             crmlab.rfm_table(bad, analysis_date="2020-06-30")
+
+
+# ------------------------------------------------------------------ errors and global state
+
+def test_a_wrong_engine_is_a_parameter_error_not_a_data_error(log):
+    with pytest.raises(ParameterError, match="engine= must be None, 'duckdb' or an Ibis"):
+        crmlab.summarise(log, observation_end="2020-03-31", engine=object())
+    with pytest.raises(ParameterError, match="engine= must be"):
+        crmlab.rfm_table(log, analysis_date="2020-03-31", engine=42)
+
+
+def test_values_the_engine_cannot_convert_are_a_data_error():
+    con = ibis.duckdb.connect()
+    con.raw_sql("CREATE TABLE t AS SELECT 'a' AS customer_id, 'not a date' AS date")
+    with pytest.raises(DataError, match="Check the column types"):
+        crmlab.summarise(con.table("t"), observation_end="2020-03-31")
+
+
+@pytest.mark.parametrize("value", ["lots", "8GB'; SELECT 1; --", "-1GB", "0MB"])
+def test_a_bad_memory_limit_variable_is_named_with_an_example(log, monkeypatch, value):
+    monkeypatch.setenv("CRMLAB_DUCKDB_MEMORY_LIMIT", value)
+    with pytest.raises(ParameterError, match="CRMLAB_DUCKDB_MEMORY_LIMIT=.*e.g. CRMLAB_DUCKDB_"
+                                             "MEMORY_LIMIT=8GB"):
+        crmlab.summarise(log, observation_end="2020-03-31")
+
+
+def test_a_good_memory_limit_variable_is_applied(monkeypatch):
+    from crmlab.summary import _default_engine
+
+    monkeypatch.setenv("CRMLAB_DUCKDB_MEMORY_LIMIT", " 300 mb ")
+    con = _default_engine()
+    setting = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert setting.startswith("286.1") or setting.startswith("300")  # MiB or MB display
+
+
+def test_duckdb_spills_to_a_private_folder_of_this_process():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from crmlab.summary import _default_engine
+
+    con = _default_engine()
+    folder = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
+    assert folder.name.startswith("crmlab-duckdb-") and folder.is_dir()
+    assert folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o777 == 0o700
+    code = ("from crmlab.summary import _default_engine; c = _default_engine(); "
+            "print(c.raw_sql(\"SELECT current_setting('temp_directory')\").fetchone()[0])")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert other and Path(other) != folder
+    assert not Path(other).exists()  # removed when that process ended
