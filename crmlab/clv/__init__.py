@@ -19,6 +19,7 @@ from __future__ import annotations
 from ..errors import ParameterError
 from .bgbb import BetaGeoBetaBinom
 from .bgnbd import BetaGeo, ModifiedBetaGeo
+from .cnbdk import BetaGeoCNBDk, ModifiedBetaGeoCNBDk
 from .gammagamma import GammaGamma
 from .paretonbd import ParetoNBD
 from .sbg import ShiftedBetaGeometric
@@ -32,6 +33,8 @@ MODELS = {
     "bgbb": BetaGeoBetaBinom,
     "gammagamma": GammaGamma,
     "sbg": ShiftedBetaGeometric,
+    "bgcnbdk": BetaGeoCNBDk,
+    "mbgcnbdk": ModifiedBetaGeoCNBDk,
 }
 
 
@@ -131,5 +134,5 @@ def from_params(model: str, params, *, time_unit: str | None = None, **options):
 
 
 __all__ = ["MODELS", "fit", "from_params", "model_class", "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom",
-           "GammaGamma", "ShiftedBetaGeometric", "holdout_report", "tracking",
+           "GammaGamma", "ShiftedBetaGeometric", "BetaGeoCNBDk", "ModifiedBetaGeoCNBDk", "holdout_report", "tracking",
            "conditional_by_frequency", "chi2_frequency", "fit_table"]

@@ -316,7 +316,7 @@ class Model:
             starts.append(starts[0] + rng.normal(0, 1.0, k))
         starts = starts[: max(1, self.n_starts)]
         sub = _subsample(d, rng)
-        if sub is not None and len(starts) > 1:
+        if sub is not None and (len(starts) > 1 or getattr(self, "_warm", None) is not None):
             # explore every start on a multinomial subsample of the customers, then polish the
             # best one on all the data: the full likelihood is evaluated ~3x less often
             res_sub, its0 = self._optimise(sub, starts)

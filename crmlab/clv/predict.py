@@ -47,6 +47,17 @@ class ContinuousPredictions:
             return self._k_rate(theta, t, xu, Tu)[inv] * pa
         return self._k_rate(theta, t, x, T) * pa
 
+    def _k_discounted(self, theta, steps, disc, x, tx, T):
+        """Σ_i disc_i · (E[X(steps_i)] − E[X(steps_{i−1})]), E the conditional expectation."""
+        (xu, Tu), inv = unique_rows(x, T)  # the rate part depends on x and T only
+        prev = 0.0
+        total = np.zeros(len(xu))
+        for i, t in enumerate(steps):
+            cur = self._k_rate(theta, t, xu, Tu)
+            total += (cur - prev) * disc[i]
+            prev = cur
+        return total[inv] * self._k_p_alive(theta, x, tx, T)
+
     @staticmethod
     def _check_t(t, name="t"):
         arr = np.asarray(t, float)
@@ -134,15 +145,7 @@ class ContinuousPredictions:
         disc = (1 + d) ** -steps
 
         def f(th, th_spend, sl):
-            xs, txs, Ts = x[sl], tx[sl], T[sl]
-            (xu, Tu), inv = unique_rows(xs, Ts)  # the rate part depends on x and T only
-            prev = 0.0
-            total = np.zeros(len(xu))
-            for i, t in enumerate(steps):
-                cur = self._k_rate(th, t, xu, Tu)
-                total += (cur - prev) * disc[i]
-                prev = cur
-            return total[inv] * self._k_p_alive(th, xs, txs, Ts) * spend_fn(th_spend, sl)
+            return self._k_discounted(th, steps, disc, x[sl], tx[sl], T[sl]) * spend_fn(th_spend, sl)
 
         if not interval:
             th_s = extra[0] if extra else None
