@@ -1,0 +1,163 @@
+"""Every command in the README's code blocks runs as written.
+
+Shell blocks run line by line in a scratch folder (the `make` lines in the repository, as a user
+types them there), with ``crmlab`` and ``.venv/bin/crmlab`` being this environment's command.
+Python blocks run in a fresh interpreter in the same folder. Commands that name a user's own
+file are templates: the files they name are generated here first (a GB18030 export with Chinese
+headers and timestamps, an Excel workbook, ``data/raw/my_transactions.csv`` for the my-data
+profile), and the Spark block runs on a local session with a generated ``sales.transactions``
+table. ``make test`` is the command running this suite, so it is the one line not run here
+(``.ci/run`` runs it on a clean clone).
+
+The commands share one execution cache (``CRMLAB_CACHE``), as a user's successive commands do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import crmlab
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+BIN = Path(sys.executable).parent
+NOT_RUN_HERE = {"make test": "the command that runs this suite; .ci/run runs it on a clean clone"}
+# what a template names, and what the test puts in its place
+SPARK_MASTER = 'master("spark://head-node:7077")'
+
+
+def blocks() -> list[tuple[str, str]]:
+    """(language, body) of every fenced code block in the README."""
+    return re.findall(r"^```(\w*)\n(.*?)^```", README.read_text(encoding="utf-8"), re.S | re.M)
+
+
+def shell_commands() -> list[str]:
+    out = []
+    for lang, body in blocks():
+        if lang not in ("bash", "sh", "console"):
+            continue
+        for line in body.splitlines():
+            line = re.sub(r"\s+#\s.*$", "", line).strip()
+            if line and not line.startswith("#"):
+                out.append(line)
+    return out
+
+
+def python_blocks() -> list[str]:
+    return [body for lang, body in blocks() if lang == "python"]
+
+
+def _user_files(cwd: Path) -> None:
+    """The files the README's templates name, written as a user's exports would be."""
+    import numpy as np
+
+    tx = crmlab.datasets.simulate_retail(400, seed=21)
+    frame = tx.frame.copy()
+    rng = np.random.default_rng(21)
+    frame["date"] = frame["date"] + pd_seconds(rng.integers(0, 86400, len(frame)))
+    zh = frame.rename(columns={"customer_id": "会员号", "date": "下单时间", "amount": "实付金额"})
+    zh["下单时间"] = zh["下单时间"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    zh.to_csv(cwd / "orders.csv", index=False, encoding="gb18030")
+    frame.rename(columns={"customer_id": "客户编号", "date": "交易日期", "amount": "金额"}).to_excel(
+        cwd / "my_orders.xlsx", index=False)
+    raw = cwd / "data" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(raw / "my_transactions.csv", index=False)
+    # the my-data profile's split must fit the generated log: rewrite its dates to the log's own
+    profile = (ROOT / "reports" / "profiles" / "my-data.yml").read_text(encoding="utf-8")
+    end, cal = tx.meta["observation_end"], tx.meta["calibration_end"]
+    profile = re.sub(r'observation_end: "[\d-]+"', f'observation_end: "{end:%Y-%m-%d}"', profile)
+    profile = re.sub(r'calibration_end: "[\d-]+"', f'calibration_end: "{cal:%Y-%m-%d}"', profile)
+    (cwd / "reports" / "profiles").mkdir(parents=True, exist_ok=True)
+    (cwd / "reports" / "profiles" / "my-data.yml").write_text(profile, encoding="utf-8")
+
+
+def pd_seconds(values):
+    import pandas as pd
+
+    return pd.to_timedelta(values, unit="s")
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("readme")
+    _user_files(cwd)
+    return cwd
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    e = dict(os.environ)
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
+    e["CRMLAB_CACHE"] = str(tmp_path_factory.mktemp("readme-cache"))
+    e.pop("MPLBACKEND", None)
+    return e
+
+
+def _run(command: str, cwd: Path, env: dict, timeout: int = 1200) -> subprocess.CompletedProcess:
+    argv = shlex.split(command)
+    if argv[0] == ".venv/bin/crmlab":
+        argv[0] = str(BIN / "crmlab")
+    if argv[0] == "make":
+        cwd = ROOT
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_readme_has_the_commands_this_file_runs():
+    cmds = shell_commands()
+    assert "make report" in cmds and "make test" in cmds
+    assert any(c.startswith(("crmlab build", "crmlab handouts", "crmlab run")) for c in cmds)
+    assert python_blocks(), "the README's Python examples"
+    for c in cmds:
+        assert c.split()[0] in ("make", "crmlab", ".venv/bin/crmlab", "papermill", "jupytext"), (
+            f"README command {c!r}: teach tests/test_readme.py how to run it")
+
+
+@pytest.mark.parametrize("command", shell_commands())
+def test_shell_command_runs(command, workdir, env):
+    if command in NOT_RUN_HERE:
+        assert (ROOT / ".ci" / "run").read_text().count("make test"), NOT_RUN_HERE[command]
+        return
+    done = _run(command, workdir, env)
+    assert done.returncode == 0, f"{command}\n--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
+    argv = shlex.split(command)
+    if "data" in argv and "check" in argv:
+        assert "rows read" in done.stdout.lower() or "rows_read" in done.stdout.lower(), done.stdout
+    if argv[:2] == ["make", "report"] or argv[:2] == ["crmlab", "build"]:
+        out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path("reports")
+        base = ROOT if argv[0] == "make" else workdir
+        htmls = list((base / out).glob("*/*/thesis.html"))
+        assert htmls, f"{command}: no thesis.html under {base / out}"
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks())))
+def test_python_block_runs(index, workdir, env):
+    code = python_blocks()[index]
+    if SPARK_MASTER in code:
+        # the cluster template on a local session, with the table it names generated here
+        setup = (
+            "import pandas as pd\n"
+            "from pyspark.sql import SparkSession\n"
+            "_spark = SparkSession.builder.master('local[1]').config('spark.ui.enabled', 'false')"
+            ".config('spark.sql.shuffle.partitions', '2').getOrCreate()\n"
+            "_f = pd.read_csv('data/raw/my_transactions.csv', parse_dates=['date'])\n"
+            "_f = _f.rename(columns={'customer_id': 'cust_no', 'date': 'order_ts', 'amount': 'net_value'})\n"
+            "_spark.sql('CREATE DATABASE IF NOT EXISTS sales')\n"
+            "_spark.createDataFrame(_f).write.mode('overwrite').saveAsTable('sales.transactions')\n")
+        code = setup + code.replace(SPARK_MASTER, "master('local[1]')")
+        code += ("\nassert len(summary) == _f['cust_no'].nunique() and summary.attrs['time_unit'] == 'W'\n"
+                 "_spark.stop()\n")
+        code = code.replace('observation_end="2024-12-31", calibration_end="2024-06-30"',
+                            "observation_end=str(_f['order_ts'].max().date()), "
+                            "calibration_end=str((_f['order_ts'].min() + (_f['order_ts'].max() - "
+                            "_f['order_ts'].min()) / 2).date())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, f"{code}\n--- stderr\n{done.stderr[-3000:]}"
