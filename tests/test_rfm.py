@@ -353,7 +353,14 @@ def test_rfm_figures():
     f1 = rfm.plot_heatmap(s, lang="en")
     f2 = rfm.plot_segments(seg, t["monetary"], lang="zh")
     assert (f1.crmlab_key, f2.crmlab_key) == ("rfm.heatmap", "rfm.segments")
-    tab = rfm.segment_summary(seg, t["monetary"], lang="en")
-    assert tab.frame["share_customers"].sum() == pytest.approx(1.0)
+    # heatmap cells: mean monetary per (R, F) cell, best recency score on top
+    piv = s.pivot_table(index="R", columns="F", values="monetary", aggfunc="mean", observed=False)
+    cells = np.ma.filled(np.ma.asarray(f1.axes[0].collections[0].get_array(), dtype=float), np.nan)
+    np.testing.assert_allclose(cells.reshape(piv.shape), piv.sort_index(ascending=False).to_numpy())
+    # bars: share of customers, then share of revenue, per segment
+    tab = rfm.segment_summary(seg, t["monetary"], lang="en").frame
+    assert tab["share_customers"].sum() == pytest.approx(1.0)
+    widths = [b.get_width() for b in f2.axes[0].patches]
+    np.testing.assert_allclose(widths, [*tab["share_customers"], *tab["share_revenue"]])
     plt.close(f1)
     plt.close(f2)

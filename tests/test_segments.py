@@ -166,8 +166,18 @@ def test_segment_figures(blobs):
     frame, truth = blobs
     feats = ["recency", "frequency", "monetary"]
     res = sg.cluster(frame, feats, k=[2, 3, 4], n_bootstrap=0)
-    f1 = sg.plot_profile(sg.profile(frame, res.labels_, features=feats), lang="zh")
+    prof = sg.profile(frame, res.labels_, features=feats)
+    f1 = sg.plot_profile(prof, lang="zh")
     f2 = sg.plot_selection(res, lang="en")
     assert (f1.crmlab_key, f2.crmlab_key) == ("segments.profile", "segments.selection")
+    # heatmap: standardised segment means (segments x features), annotated with the raw means
+    m = prof.summary[[f"{c}_mean" for c in feats]]
+    z = ((m - m.mean()) / m.std(ddof=0)).to_numpy()
+    np.testing.assert_allclose(np.asarray(f1.axes[0].collections[0].get_array()).reshape(z.shape), z)
+    # selection: one line per criterion against k, the chosen k marked
+    for ax, col in zip(f2.axes, ("inertia", "silhouette", "calinski_harabasz")):
+        np.testing.assert_allclose(ax.lines[0].get_xdata(), res.selection_.index)
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), res.selection_[col])
+        assert list(ax.lines[1].get_xdata()) == [res.k_, res.k_]
     plt.close(f1)
     plt.close(f2)

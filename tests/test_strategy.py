@@ -409,35 +409,65 @@ def test_composite_score_prefers_high_sales_and_low_receivables():
     assert s.idxmax() == 2 and s.idxmin() == 0
 
 
-def test_figures_carry_keys_and_chinese_labels(campaign):
+def test_figures_plot_the_results_they_are_given(campaign):
     import matplotlib.pyplot as plt
+    from numpy.testing import assert_allclose
 
     tests = S.ab_test(campaign, treatment="treatment", outcome="response")
     q = S.qini(campaign, score="true_uplift", treatment="treatment", outcome="response")
     pol = S.policy_profit(campaign, score="clv", margin=30, contact_cost=1, treatment="treatment",
                           outcome="response", n_boot=50)
     seg = pd.DataFrame({"segment": ["gold", "lead"], "v": [10.0, 1.0]})
-    figs = [
-        S.figures.forest_plot(tests),
-        S.figures.qini_plot({"truth": q}),
-        S.figures.profit_plot(pol),
-        S.figures.migration_heatmap(pd.DataFrame([[0.7, 0.3], [0, 1]])),
-        S.figures.equity_plot(pd.DataFrame({"mean": [1.0, 1.2]}, index=["a", "b"])),
-        S.figures.budget_plot(S.plan(seg, "pyramid", 5.0, value="v")),
-        S.figures.gain_lift_plot({"CLV": pol}),
-        S.figures.case_plot(S.reallocation_case(campaign, margin="clv", score="clv", retention=0.8, n_sims=50)),
-    ]
-    keys = {f.crmlab_key for f in figs}
+    alloc = S.plan(seg, "pyramid", 5.0, value="v")
+    case = S.reallocation_case(campaign, margin="clv", score="clv", retention=0.8, n_sims=50)
+    P = pd.DataFrame([[0.7, 0.3], [0, 1]])
+    figs = {
+        "forest": S.figures.forest_plot(tests),
+        "qini": S.figures.qini_plot({"truth": q}),
+        "profit": S.figures.profit_plot(pol),
+        "migration": S.figures.migration_heatmap(P),
+        "equity": S.figures.equity_plot(pd.DataFrame({"mean": [1.0, 1.2]}, index=["a", "b"])),
+        "budget": S.figures.budget_plot(alloc),
+        "gain": S.figures.gain_lift_plot({"CLV": pol}),
+        "case": S.figures.case_plot(case),
+    }
+    keys = {f.crmlab_key for f in figs.values()}
     assert len(keys) == len(figs) and all(k.startswith("strategy_") for k in keys)
-    assert figs[2].axes[0].get_xlabel() == "目标客户比例"
-    # issue 7: outcome and rule names are labelled, not the raw column/score names
-    assert all(t.get_text().startswith("响应 · ") for t in figs[0].axes[0].get_yticklabels())
+    # forest: one point per test at its effect
+    pts = figs["forest"].axes[0].lines[0]
+    assert_allclose(np.asarray(pts.get_xdata(), dtype=float), tests["effect"].to_numpy(dtype=float))
+    # qini: the curve and its random diagonal
+    qini_ax, uplift_ax = figs["qini"].axes[:2]
+    assert_allclose(qini_ax.lines[0].get_xdata(), q.curve.fraction)
+    assert_allclose(qini_ax.lines[0].get_ydata(), q.curve.qini)
+    assert_allclose(qini_ax.lines[1].get_ydata(), q.curve.random_qini)
+    assert_allclose(uplift_ax.lines[0].get_ydata(), q.curve.uplift_curve)
+    # profit: the curve, the best fraction marked
+    ax = figs["profit"].axes[0]
+    assert_allclose(ax.lines[0].get_ydata(), pol.curve.profit)
+    assert_allclose(ax.lines[1].get_xdata(), [pol.best.fraction] * 2)
+    # gain from (0, 0), lift per fraction
+    gain_ax, lift_ax = figs["gain"].axes[:2]
+    assert_allclose(gain_ax.lines[0].get_ydata(), np.r_[0, pol.curve.gain])
+    assert_allclose(lift_ax.lines[0].get_ydata(), pol.curve.lift)
+    # heatmap cells carry the matrix
+    mesh = figs["migration"].axes[0].collections[0]
+    assert_allclose(np.asarray(mesh.get_array()).reshape(2, 2), P.to_numpy())
+    # bars: equity means; budget full cost then allocation, top segment first
+    assert [b.get_height() for b in figs["equity"].axes[0].patches] == [1.0, 1.2]
+    widths = [b.get_width() for b in figs["budget"].axes[0].patches]
+    assert_allclose(widths, [*alloc.full_cost, *alloc.allocation])
+    # case: two histograms of the same draws
+    counts = [p.get_height() for p in figs["case"].axes[0].patches]
+    assert sum(counts) == 2 * len(case.draws)
+    # labels in the report's language (issue 7): outcome and rule names, not raw columns
+    assert figs["profit"].axes[0].get_xlabel() == "目标客户比例"
+    assert all(t.get_text().startswith("响应 · ") for t in figs["forest"].axes[0].get_yticklabels())
     uplift = S.figures.qini_plot({"uplift": q}, lang="zh")
     assert [t.get_text() for t in uplift.axes[0].get_legend().get_texts()] == ["增益"]
-    assert [t.get_text() for t in S.figures.qini_plot({"uplift": q}, lang="en").axes[0]
-            .get_legend().get_texts()] == ["uplift"]
-    figs += [uplift]
-    for f in figs:
+    english = S.figures.qini_plot({"uplift": q}, lang="en")
+    assert [t.get_text() for t in english.axes[0].get_legend().get_texts()] == ["uplift"]
+    for f in [*figs.values(), uplift, english]:
         plt.close(f)
 
 

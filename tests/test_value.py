@@ -373,19 +373,38 @@ def test_table_renders_in_both_languages():
     assert t.frame.columns.tolist() == ["share_customers"]  # raw frame untouched
 
 
-def test_figures_carry_keys_and_captions(bank, survey):
+def test_figures_plot_their_data_with_keys_and_captions(bank, survey):
     import matplotlib.pyplot as plt
 
     x = bank["consumption_value"]
     vs = v.value_scores(bank).scores
+    whale = v.whale_curve(x, cost_per_customer=2000)
+    pyr = v.pyramid(x)
+    matrix = v.value_matrix(vs["current_value"], vs["potential_value"])
+    dv = v.delivered_value(survey)
     figs = [
         v.plot_lorenz(x, lang="en"),
-        v.plot_whale(v.whale_curve(x, cost_per_customer=2000), lang="zh"),
-        v.plot_pyramid(v.pyramid(x), lang="zh"),
-        v.plot_value_matrix(v.value_matrix(vs["current_value"], vs["potential_value"]), lang="zh"),
-        v.plot_delivered_value(v.delivered_value(survey), lang="en"),
+        v.plot_whale(whale, lang="zh"),
+        v.plot_pyramid(pyr, lang="zh"),
+        v.plot_value_matrix(matrix, lang="zh"),
+        v.plot_delivered_value(dv, lang="en"),
         v.plot_loadings(v.factor_loadings(survey), lang="zh"),
     ]
+    # the data behind the artists
+    lc = v.lorenz(x)
+    np.testing.assert_allclose(figs[0].axes[0].lines[0].get_xdata(), lc["cum_customers"])
+    np.testing.assert_allclose(figs[0].axes[0].lines[0].get_ydata(), lc["cum_value"])
+    np.testing.assert_allclose(figs[1].axes[0].lines[0].get_ydata(), np.r_[0, whale.curve["cum_share"]])
+    np.testing.assert_allclose(figs[1].axes[0].collections[0].get_offsets(),
+                               [[whale.peak_at, whale.peak_share]])
+    np.testing.assert_allclose([b.get_width() for b in figs[2].axes[0].patches],
+                               pyr.summary["share_revenue"])
+    assert sum(len(c.get_offsets()) for c in figs[3].axes[0].collections) == len(matrix)
+    bars = figs[4].axes[0].patches
+    assert bars[-1].get_height() == pytest.approx(dv["delivered_value"].mean())
+    # the waterfall steps end where the delivered-value bar stands
+    top = bars[-2].get_y() + bars[-2].get_height()
+    assert top == pytest.approx(dv["delivered_value"].mean())
     keys = [f.crmlab_key for f in figs]
     assert keys == ["value.lorenz", "value.whale", "value.pyramid", "value.matrix",
                     "value.delivered", "value.loadings"]
