@@ -136,3 +136,28 @@ def test_build_stops_before_any_chapter_runs(log, tmp_path, monkeypatch):
     with pytest.raises(ParameterError, match="observation_end=2052-12-31"):
         builder.build(_profile(log, observation_end="2052-12-31"), out=tmp_path, pdf=False,
                       progress=False, cache=False)
+
+
+@pytest.mark.parametrize("kw", [{}, {"observation_end": "2024-12-31 12:00",
+                                     "calibration_end": "2024-03-31"}])
+def test_duckdb_and_pandas_scans_agree(tmp_path, kw, monkeypatch):
+    import crmlab.preflight
+
+    monkeypatch.setattr(crmlab.preflight, "SAMPLE_ROWS", 500)  # the 年月日 rows lie beyond
+    rng = np.random.default_rng(5)
+    n = 3000
+    when = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 2 * 365 * 86400, n), "s")
+    text = pd.Series(when.strftime("%Y/%m/%d %H:%M:%S"))
+    # a few 年月日 dates late in the file, where the first rows never show them
+    late = np.arange(n - 40, n, 7)
+    text.iloc[late] = [f"{t.year}年{t.month}月{t.day}日" for t in when[late]]
+    frame = pd.DataFrame({"customer_id": rng.integers(0, 300, n), "date": text, "amount": 1.5})
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    a = check_dataset(path, engine="pandas", **kw)
+    b = check_dataset(path, engine="duckdb", **kw)
+    assert (a.engine, b.engine) == ("pandas", "duckdb")
+    for attr in ("first", "last", "n_dates", "n_calibration", "n_holdout", "observation_end",
+                 "calibration_end"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert a.n_dates == n
