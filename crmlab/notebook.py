@@ -319,6 +319,8 @@ class Context:
 
 
 _CURRENT: Context | None = None
+# Customer ids registered by data_ledger in this kernel (pseudonym order; crmlab.pseudonyms).
+_IDS = None
 
 
 def _find_notebook(chapter: str) -> Path:
@@ -423,6 +425,8 @@ def setup(namespace: dict[str, Any], chapter: str) -> Context:
         random.seed(seed)
         np.random.seed(seed)
     _CURRENT = Context(chapter=chapter, params=params, declared=declared)
+    global _IDS
+    _IDS = None  # a new chapter registers its own data
     return _CURRENT
 
 
@@ -480,9 +484,14 @@ def show_figure(fig, key: str | None = None, caption: str | None = None) -> None
                              "crmlab.plots.figure(key, caption) or pass key= and caption=.")
     _check_key(key, "figure")
     png = figure_png(fig)
+    data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": caption}
+    if _IDS is not None and _IDS.map:  # a copy with pseudonyms, for reports without --show-ids
+        from .pseudonyms import PNG_PSEUDO_MIME, pseudonymise_figure
+
+        if pseudonymise_figure(fig, _IDS.known):
+            data[PNG_PSEUDO_MIME] = base64.b64encode(figure_png(fig)).decode("ascii")
     plt.close(fig)
-    _display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": caption},
-             {"kind": "figure", "key": key, "caption": str(caption)})
+    _display(data, {"kind": "figure", "key": key, "caption": str(caption)})
 
 
 def _jsonable(value):
@@ -735,5 +744,16 @@ def data_ledger(tx, *, path: str | os.PathLike | None = None, name: str | None =
             "customers": int(tx.frame["customer_id"].nunique()) if hasattr(tx, "frame") else None}
     lang = _lang(None)
     label = {"zh": "数据", "en": "Data"}[lang]
-    _display({"text/plain": f"{label}: {info['name']} — {ledger.get('rows_kept', '?')} rows"},
-             info)
+    data = {"text/plain": f"{label}: {info['name']} — {ledger.get('rows_kept', '?')} rows"}
+    if hasattr(tx, "frame") and {"customer_id", "date"} <= set(tx.frame.columns):
+        # The customers in order of first purchase: pseudonyms C00001... in figures, tables
+        # and raw outputs follow this order (crmlab.pseudonyms).
+        from .pseudonyms import IDS_MIME, Pseudonyms
+
+        global _IDS
+        order = (tx.frame.sort_values(["date", "customer_id"], kind="stable")["customer_id"]
+                 .astype(str).drop_duplicates().tolist())
+        _IDS = _IDS or Pseudonyms()
+        _IDS.register(order)
+        data[IDS_MIME] = order
+    _display(data, info)

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from .. import i18n
 from ..notebook import META, TABLE_MIME, parse_parameters
+from ..pseudonyms import IDS_MIME, PNG_PSEUDO_MIME, Pseudonyms
 from . import bibliography
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -90,22 +91,7 @@ class Chapter:
     sections: list = field(default_factory=list)  # (anchor, label, title)
     html: str = ""
     executed: bool = False  # any code cell has outputs (a student handout has none)
-
-
-class Pseudonyms:
-    """Stable pseudonyms C00001, C00002… in order of first appearance in the report."""
-
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled
-        self.map: dict[str, str] = {}
-
-    def __call__(self, value) -> str:
-        if not self.enabled or value is None:
-            return value
-        key = str(value)
-        if key not in self.map:
-            self.map[key] = f"C{len(self.map) + 1:05d}"
-        return self.map[key]
+    customer_ids: list = field(default_factory=list)  # registered by data_ledger, in order
 
 
 def _tags(cell) -> set[str]:
@@ -178,7 +164,8 @@ def _read_output(chapter: Chapter, out, *, show_code: bool) -> None:
     if meta:
         what = meta.get("kind")
         if what == "figure":
-            chapter.blocks.append(("figure", {**meta, "png": data.get("image/png", "")}))
+            chapter.blocks.append(("figure", {**meta, "png": data.get("image/png", ""),
+                                              "png_pseudo": data.get(PNG_PSEUDO_MIME)}))
         elif what == "table":
             chapter.blocks.append(("table", {**meta, "payload": data.get(TABLE_MIME) or {}}))
         elif what == "finding":
@@ -188,6 +175,7 @@ def _read_output(chapter: Chapter, out, *, show_code: bool) -> None:
             chapter.keywords.append(meta.get("words") or {})
         elif what == "ledger":
             chapter.ledgers.append(meta)
+            chapter.customer_ids.extend(data.get(IDS_MIME) or [])
         return
     if not show_code:
         return
@@ -430,9 +418,10 @@ def render_chapter(ch: Chapter, chapters: list[Chapter], lang: str, ids: Pseudon
             text = _XREF.sub(xref, text)
             parts.append(_HEAD.sub(heading, md(text)))
         elif kind == "figure":
+            png = (payload.get("png_pseudo") if ids.enabled else None) or payload["png"]
             parts.append(
                 f'<figure id="{esc(payload["anchor"])}"><img alt="{esc(payload["label"])}" '
-                f'src="data:image/png;base64,{esc(payload["png"])}"/>'
+                f'src="data:image/png;base64,{esc(png)}"/>'
                 f'<figcaption class="caption">{esc(payload["label"])} '
                 f'{esc(payload.get("caption", ""))}</figcaption></figure>')
         elif kind == "table":
@@ -443,11 +432,11 @@ def render_chapter(ch: Chapter, chapters: list[Chapter], lang: str, ids: Pseudon
         elif kind == "code":
             parts.append(f'<pre class="code">{esc(payload)}</pre>')
         elif kind == "output":
-            parts.append(f'<pre class="output">{esc(payload)}</pre>')
+            parts.append(f'<pre class="output">{esc(ids.text(payload))}</pre>')
         elif kind == "image":
             parts.append(f'<img class="output" alt="" src="data:image/png;base64,{esc(payload)}"/>')
         elif kind == "error":
-            parts.append(f'<pre class="error">{esc(payload)}</pre>')
+            parts.append(f'<pre class="error">{esc(ids.text(payload))}</pre>')
     if ch.failed:
         parts.append(f'<div class="failed"><strong>{esc(i18n.t("report.failed", lang))}'
                      f'</strong><pre>{esc(ch.failed)}</pre></div>')
@@ -509,6 +498,8 @@ def assemble(chapters: list[Chapter], *, profile, lang: str, bib: dict,
     (:func:`crmlab.report.fonts.embed_fonts`), so it renders without Chinese system fonts.
     """
     ids = Pseudonyms(enabled=not show_ids)
+    for ch in chapters:  # the order data_ledger registered, as the kernels drew figures
+        ids.register(ch.customer_ids)
     number_items(chapters, lang)
     cited: list[str] = []
     for ch in chapters:
