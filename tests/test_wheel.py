@@ -29,8 +29,21 @@ def _pip(*args, cwd):
     return out
 
 
+def _can_build_wheels() -> bool:
+    import importlib.util
+
+    import setuptools
+
+    # setuptools >= 70.1 builds wheels itself; older ones need the `wheel` package
+    major, minor = (int(x) for x in setuptools.__version__.split(".")[:2])
+    return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
+    assert _can_build_wheels(), (
+        "this environment cannot build a wheel offline: setuptools < 70.1 needs the `wheel` "
+        "package (pin wheel==0.45.1 in requirements-dev.lock, or setuptools >= 70.1)")
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     src.mkdir()
