@@ -653,11 +653,15 @@ def _resolve_columns(frame: pd.DataFrame, name: str, **given) -> dict[str, str |
 # cleaning
 
 
-def _examples(mask: np.ndarray, offset: int, index: pd.Index) -> list[int]:
-    pos = np.flatnonzero(mask)[:5]
-    if offset:
-        return [int(p) + offset for p in pos]
-    return [int(index[p]) if isinstance(index[p], (int, np.integer)) else int(p) for p in pos]
+def _examples(mask: np.ndarray, offset: int, index: pd.Index, limit: int = 5) -> list[int]:
+    """Row numbers a user sees for the first ``limit`` rows of ``mask``.
+
+    Raw frames have a 0-based position index, kept by subsets (a column's text cells among
+    Excel date cells): the label, not the position within the subset, gives the row.
+    """
+    pos = np.flatnonzero(mask)[:limit]
+    labels = [index[p] if isinstance(index[p], (int, np.integer)) else p for p in pos]
+    return [int(label) + offset for label in labels]
 
 
 def _parse_customer(s: pd.Series) -> pd.Series:
@@ -898,13 +902,14 @@ def _parse_text_dates(text, non_null, name, column, offset, date_format, ledger,
         raise DataError(f"{name}: column {column!r} has no dates at all. Check that the right "
                         "column is used as date= (command line: --date).")
     aware = timezone_flags(text) & non_null
-    if aware.any() and not aware[non_null].all():
-        rows_aware = np.flatnonzero(aware.to_numpy())[:3]
-        rows_naive = np.flatnonzero((~aware & non_null).to_numpy())[:3]
+    if aware.any() and not aware[non_null].all() and timezone is None:
+        rows_aware = _examples(aware.to_numpy(), offset, text.index, 3)
+        rows_naive = _examples((~aware & non_null).to_numpy(), offset, text.index, 3)
         raise DataError(
             f"{name}: column {column!r} mixes dates with a time zone ("
-            f"{format_rows([p + offset for p in rows_aware])}) and without one ("
-            f"{format_rows([p + offset for p in rows_naive])}). Export all dates in one form."
+            f"{format_rows(rows_aware)}) and without one ({format_rows(rows_naive)}). Export "
+            "all dates in one form, or pass timezone='Asia/Shanghai' (command line: "
+            "--timezone) to take the dates without one as that zone's time."
         )
     minutes = None
     if aware.any():
@@ -1080,12 +1085,12 @@ def _refuse_unknowable_day_month(text, families, main, name, column, offset):
             continue  # some day is above 12: the order is known
         first = families[main] if fam != main else next(r for f, r in families.items() if f != fam)
         other_fam = main if fam != main else next(f for f in families if f != fam)
-        a = np.flatnonzero(first)[:3]
-        b = np.flatnonzero(rows)[:3]
+        a = _examples(first, offset, text.index, 3)
+        b = _examples(rows, offset, text.index, 3)
         raise DataError(
             f"{name}: column {column!r} mixes date formats: {other_fam} (e.g. "
-            f"{format_rows([i + offset for i in a])}) and {fam} (e.g. "
-            f"{format_rows([i + offset for i in b])}), and the day/month order of the second "
+            f"{format_rows(a)}) and {fam} (e.g. {format_rows(b)}), and the day/month order of "
+            "the second "
             "cannot be known (every value reads both ways). Export the dates in one format, or "
             f"pass date_format='{fam}' (command line: --date-format '{fam}') to read one of "
             "them and drop the rest."

@@ -506,3 +506,36 @@ def test_a_sorted_day_first_log_whose_head_reads_both_ways_is_read_day_first():
     assert tx.frame["date"].iloc[-1] == pd.Timestamp("2023-03-20")
     assert tx.ledger.date_format == "%d/%m/%Y"
     assert "date_other_format" not in tx.ledger.warnings
+
+
+def test_dates_with_and_without_offset_are_refused_unless_a_timezone_is_given():
+    with pytest.raises(DataError, match="--timezone"):
+        read("tz_mixed.csv")
+    tx = read("tz_mixed.csv", timezone="Asia/Shanghai")
+    # the offsets are +08:00 already; the naive 2023-01-02T11:00 is taken as Shanghai time
+    assert tx.frame["date"].tolist() == [pd.Timestamp("2023-01-01 10:00"),
+                                         pd.Timestamp("2023-01-02 11:00"),
+                                         pd.Timestamp("2023-01-03 12:00")]
+    assert tx.ledger.warnings["timezone_converted"] == 2
+    utc = read("tz_mixed.csv", timezone="UTC")
+    assert utc.frame["date"].tolist()[0] == pd.Timestamp("2023-01-01 02:00")
+
+
+def test_text_dates_among_excel_date_cells_report_their_sheet_rows(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户编号", "交易日期"])
+    for day in range(1, 6):
+        ws.append([f"K{day}", dt.datetime(2023, 1, day)])
+    ws.append(["K6", "2023/02/01"])
+    ws.append(["K7", "2023年2月2日"])
+    wb.save(tmp_path / "x.xlsx")
+    tx = crmlab.read_transactions(tmp_path / "x.xlsx")
+    assert tx.frame["date"].iloc[-2:].tolist() == [pd.Timestamp("2023-02-01"),
+                                                   pd.Timestamp("2023-02-02")]
+    # within the typed cells 2023年2月2日 is the second format: sheet row 8
+    assert tx.ledger.examples["date_other_format"] == [8]
