@@ -631,7 +631,8 @@ def _resolve_columns(frame: pd.DataFrame, name: str, **given) -> dict[str, str |
             else:
                 raise DataError(
                     f"{name}: no column named {user!r} (given as {kw}=). Columns found: "
-                    f"{', '.join(map(str, found))}. Pass one of these as {kw}=..."
+                    f"{', '.join(map(str, found))}. Pass one of these as {kw}=... (command line: "
+                    f"--{kw})."
                 )
             continue
         match = next((by_norm[_norm(a)] for a in COLUMN_ALIASES[role] if _norm(a) in by_norm),
@@ -639,13 +640,15 @@ def _resolve_columns(frame: pd.DataFrame, name: str, **given) -> dict[str, str |
         if match is None and role != "amount":
             raise DataError(
                 f"{name}: no {role.replace('_', ' ')} column found. Columns found: "
-                f"{', '.join(map(str, found))}. Name it with {kw}='<column>' "
-                f"(recognised automatically: {', '.join(COLUMN_ALIASES[role][:6])}, ...)."
+                f"{', '.join(map(str, found))}. Name it with {kw}='<column>' (command line: "
+                f"--{kw}) (recognised automatically: {', '.join(COLUMN_ALIASES[role][:6])}, "
+                "...)."
             )
         out[role] = match
     if out["customer_id"] == out["date"]:
         raise DataError(f"{name}: the same column {out['date']!r} was taken as customer and "
-                        "date; name them with customer= and date=.")
+                        "date; name them with customer= and date= (command line: --customer, "
+                        "--date).")
     return out
 
 
@@ -1128,8 +1131,8 @@ def _clean(raw, cols, ledger, *, offset, date_format, returns, duplicates, decim
             examples = raw[cols["amount"]][bad & keep].head(3).tolist()
             raise DataError(
                 f"{name}: no value in column {cols['amount']!r} is a number (for example "
-                f"{examples}). Name the amount column with amount=, or amount=None for a log "
-                "without values."
+                f"{examples}). Name the amount column with amount= (command line: --amount), "
+                "or amount=None for a log without values."
             )
         drop("non_numeric_amount", bad)
         negative = (amount < 0).fillna(False).to_numpy()
@@ -1138,7 +1141,7 @@ def _clean(raw, cols, ledger, *, offset, date_format, returns, duplicates, decim
             raise DataError(
                 f"{name}: column {cols['amount']!r} has {int((negative & keep).sum())} negative "
                 f"amounts (returns) at {format_rows(rows)}. Use returns='drop' to drop and "
-                "count them, or returns='keep'."
+                "count them, or returns='keep' (command line: --returns drop|keep)."
             )
         if returns == "drop":
             drop("negative_amount", negative)
