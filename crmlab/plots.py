@@ -106,12 +106,14 @@ def _house_figure_class():
         """A Figure that is drawn and laid out inside :func:`house_style`.
 
         Fonts are looked up when a figure is drawn, so the CJK font and the minus sign follow
-        the figure, whatever the session's ``rcParams`` are at that time.
+        the figure, whatever the session's ``rcParams`` are at that time; ``savefig`` uses the
+        house resolution (150 dpi) and a tight bounding box.
         """
 
         draw = styled(Figure.draw)
         get_tightbbox = styled(Figure.get_tightbbox)
         tight_layout = styled(Figure.tight_layout)
+        savefig = styled(Figure.savefig)  # house dpi and tight bounding box
 
     HouseFigure.__module__, HouseFigure.__qualname__ = __name__, "HouseFigure"  # picklable
     return HouseFigure

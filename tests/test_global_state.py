@@ -26,18 +26,22 @@ import crmlab.strategy as S
 import pandas as pd
 fig, ax = crmlab.plots.figure("t", "标题")
 ax.plot([1, 2], [-1, 3]); ax.set_title("负数 −1")
-fig.savefig("/dev/null", format="png")
+import io
+from PIL import Image
+buf = io.BytesIO()
+fig.savefig(buf, format="png")
+dpi = round(Image.open(buf).info["dpi"][0])
 fig2 = F.equity_plot(pd.DataFrame({"mean": [1.0, 1.2]}, index=["a", "b"]))
 fig2.savefig("/dev/null", format="png")
 after = {k: repr(v) for k, v in plt.rcParams.items()}
 print(json.dumps({"backend": matplotlib.get_backend(),
                   "changed": sorted(k for k in before if before[k] != after[k]),
                   "grid": bool(ax.xaxis.get_gridlines()[0].get_visible()),
-                  "font": crmlab.plots.SANS}))
+                  "dpi": dpi}))
 ''')
     assert res["backend"] == "svg"
     assert res["changed"] == []
-    assert res["grid"]  # the house theme was applied to crmlab's own figure
+    assert res["grid"] and res["dpi"] == 150  # the house theme applies to crmlab's figures
 
 
 def test_crmlab_figures_draw_chinese_in_the_cjk_font_whatever_the_session_font():
