@@ -1,8 +1,16 @@
 """Benchmark: crmlab.summarise against lifetimes and a hand-written DuckDB query.
 
-Generates a synthetic Parquet log (default 10 million transactions of 1 million customers over
-two years of timestamps) in ``benchmarks/_work/`` and summarises it (aggregate="D",
-time_unit="D", with amounts) with
+Generates synthetic Parquet logs (default 10 million transactions of 1 million customers over
+two years of timestamps) in ``benchmarks/_work/`` in two shapes, and summarises each
+(aggregate="D", time_unit="D", with amounts):
+
+* ``duckdb``: written by DuckDB (``TIMESTAMP`` in microseconds at random microseconds, row
+  groups of a million rows);
+* ``pandas``: written by pandas' ``to_parquet`` (``timestamp[ns]`` at whole seconds, uniform
+  over two years, ``large_string`` ids, pyarrow's row groups), as a researcher's own export
+  usually is;
+
+with
 
 * ``crmlab``: ``crmlab.summarise(path, observation_end=...)`` (embedded DuckDB, streamed);
 * two hand-written DuckDB SQL queries computing the same columns, on DuckDB's defaults (memory
@@ -42,6 +50,28 @@ from pathlib import Path
 WORK = Path(__file__).resolve().parent / "_work"
 START = "2024-01-01"
 END = "2025-12-31 23:59:59"  # two years of timestamps
+
+
+def generate_pandas(path: Path, rows: int, customers: int) -> None:
+    """The second shape: a log as pandas writes it (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(42)
+    ids = pd.Series(rng.integers(0, customers, rows)).astype(str).str.zfill(8).radd("C")
+    seconds = rng.integers(0, 731 * 86400, rows)
+    frame = pd.DataFrame({
+        "customer_id": ids,
+        "date": (pd.Timestamp(START) + pd.to_timedelta(seconds, unit="s")).astype("datetime64[ns]"),
+        "amount": np.round(5 + 195 * rng.random(rows) * rng.random(rows), 2),
+    })
+    del ids, seconds
+    frame.to_parquet(path)
+    print(f"generated {path.name}: {rows:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def generate(path: Path, rows: int, customers: int) -> None:
@@ -204,6 +234,8 @@ def main() -> None:
     ap.add_argument("--big-customers", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3, help="runs of crmlab and duckdb-sql (best kept)")
     ap.add_argument("--skip-lifetimes", action="store_true")
+    ap.add_argument("--shape", choices=["duckdb", "pandas", "both"], default="both",
+                    help="which log shape(s) to summarise (module docstring)")
     ap.add_argument("--contender", help=argparse.SUPPRESS)
     ap.add_argument("--file", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -212,9 +244,29 @@ def main() -> None:
         print(json.dumps(run_contender(args.contender, args.file)))
         return
 
-    path = WORK / f"tx_{args.rows}_{args.customers}.parquet"
-    generate(path, args.rows, args.customers)
-    print(f"{args.rows:,} transactions, {args.customers:,} customers ({path.stat().st_size / 2**20:.0f} MB Parquet)")
+    shapes = ["duckdb", "pandas"] if args.shape == "both" else [args.shape]
+    for shape in shapes:
+        compare(args, shape)
+
+    if args.big_rows:
+        big = WORK / f"tx_{args.big_rows}_{args.big_customers}.parquet"
+        generate(big, args.big_rows, args.big_customers)
+        print(f"{args.big_rows:,} transactions, {args.big_customers:,} customers "
+              f"({big.stat().st_size / 2**20:.0f} MB Parquet)")
+        for name in ("crmlab", "duckdb-sql-window"):
+            show(in_subprocess(name, big))
+
+
+def compare(args, shape: str) -> None:
+    """crmlab against the hand queries (and lifetimes) on the log of one shape."""
+    if shape == "duckdb":
+        path = WORK / f"tx_{args.rows}_{args.customers}.parquet"
+        generate(path, args.rows, args.customers)
+    else:
+        path = WORK / f"tx_{args.rows}_{args.customers}_pandas.parquet"
+        generate_pandas(path, args.rows, args.customers)
+    print(f"[{shape} shape] {args.rows:,} transactions, {args.customers:,} customers "
+          f"({path.stat().st_size / 2**20:.0f} MB Parquet)")
     # Interleaved runs, best of each: the machine is shared, so noise hits both alike.
     runs = {"crmlab": [], "duckdb-sql": [], "duckdb-sql-window": [], "duckdb-sql-capped": [],
             "duckdb-sql-exact": []}
@@ -254,14 +306,6 @@ def main() -> None:
         print(f"lifetimes / crmlab time: {lt['seconds'] / c['seconds']:.1f}x wall, "
               f"{lt['cpu_seconds'] / c['cpu_seconds']:.1f}x CPU (target >= 8x); "
               f"checksums agree: {lt['checksum'] == c['checksum']}")
-
-    if args.big_rows:
-        big = WORK / f"tx_{args.big_rows}_{args.big_customers}.parquet"
-        generate(big, args.big_rows, args.big_customers)
-        print(f"{args.big_rows:,} transactions, {args.big_customers:,} customers "
-              f"({big.stat().st_size / 2**20:.0f} MB Parquet)")
-        for name in ("crmlab", "duckdb-sql-window"):
-            show(in_subprocess(name, big))
 
 
 if __name__ == "__main__":

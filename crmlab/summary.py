@@ -363,7 +363,9 @@ def _prepare_path(path, engine, read_kw=None) -> _Input:
     cid_t = schema[cols["customer_id"]]
     if cid_t.is_floating():
         cid = (cid == cid.floor()).ifelse(cid.cast("int64").cast("string"), cid.cast("string"))
-    elif cid_t.is_string():
+    elif cid_t.is_string() and is_text:
+        # Text as read_transactions cleans it. A Parquet column is typed: an id is missing only
+        # when it is null (cleaning 10 million ids would cost more than the summary itself).
         cid = cid.strip()
         cid = cid.isin(_NULL_IDS).ifelse(_null_string(), cid)
     else:
@@ -846,8 +848,9 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     Files. DuckDB streams a file without loading it into pandas when it can read it exactly
     as :func:`crmlab.read_transactions` does: Parquet, or a UTF-8 CSV/TSV whose header is on
     the first line, whose dates DuckDB parses as naive timestamps or dates and whose amounts
-    as numbers, with no ``date_format``. Ids stay text (``"00123"``), and the reader's row
-    policy applies in the query: rows without a customer id, a date or a numeric amount, and
+    as numbers, with no ``date_format``. Ids stay text (``"00123"``; in a CSV they are
+    stripped and "", "NULL", "nan" ... are missing; in Parquet only nulls are), and the
+    reader's row policy applies in the query: rows without a customer id, a date or a numeric amount, and
     negative amounts (returns), are dropped and counted in ``attrs["ledger"]``. (Warnings about
     kept rows, such as duplicates, are not counted on this route.) Anything else (a GBK
     file, Excel, dates in another format or with time zones, amounts written as "¥1,200",
