@@ -69,13 +69,36 @@ def fit(model: str, summary, *, time_unit: str | None = None, **options):
         summary carries its own unit, that unit is used and a different ``time_unit`` is a
         ParameterError. A model fitted this way also predicts on plain frames (taken to be in
         the same unit).
+    covariates : list or dict, optional
+        Time-invariant covariates for ``"paretonbd"`` and ``"bgnbd"``: numeric columns of the
+        summary, ``{"purchase": [...], "dropout": [...]}`` or a list for both processes; a
+        positive coefficient means more purchasing or faster dropout (see
+        :mod:`crmlab.clv.covariates`).
     **options
-        Passed to the model's constructor (``penalizer``, ``n_starts``, ``seed``...).
+        Passed to the model's constructor (``penalizer``, ``n_starts``, ``seed``...; ``k`` for
+        the CNBD-k models).
     """
-    m = _construct(model, options)
+    if options.get("covariates") is not None:
+        m = _with_covariates(model, options)
+    else:
+        options.pop("covariates", None)
+        m = _construct(model, options)
     if time_unit is not None:
         summary = _with_unit(summary, time_unit, m)
     return m.fit(summary)
+
+
+def _with_covariates(model, options):
+    """The covariate version of Pareto/NBD or BG/NBD (see :mod:`crmlab.clv.covariates`)."""
+    from .covariates import BetaGeoCovariates, ParetoNBDCovariates
+
+    cls = {ParetoNBD: ParetoNBDCovariates, BetaGeo: BetaGeoCovariates}.get(model_class(model))
+    if cls is None:
+        raise ParameterError(f"covariates= is available for 'paretonbd' and 'bgnbd', not {model!r}.")
+    try:
+        return cls(**options)
+    except TypeError as e:
+        raise ParameterError(f"{model}: unknown option ({e}); see help(crmlab.clv.{cls.__name__}).") from None
 
 
 def _with_unit(summary, time_unit, m):

@@ -44,6 +44,13 @@ K_MAX = 30
 _TAIL_SD = 12.0  # negative-binomial tails summed to the mean + 12 sd + the geometric tail (+ 30)
 
 
+def _log_gap(T, tx):
+    """log(T − t_x), −inf where the last purchase is at T."""
+    gap = T - tx
+    with np.errstate(divide="ignore"):
+        return np.where(gap > 0, np.log(np.where(gap > 0, gap, 1.0)), -np.inf)
+
+
 def _geometric_tail(q):
     """Terms beyond which a negative-binomial tail (ratio q per step) has fallen by e^-40: with a
     small shape r the tail is geometric rather than normal, so mean + 12 sd is not enough."""
@@ -104,6 +111,7 @@ class BetaGeoCNBDk(BetaGeo):
         litt = numeric(data, "litt", self.name)
         x = numeric(data, "frequency", self.name)
         w = weights_of(data, self.name)
+        d["lgap"] = _log_gap(d["T"], d["tx"])
         d["litt_sum"] = float(w @ litt)
         d["x_sum"] = float(w @ x)
         return d
@@ -123,9 +131,12 @@ class BetaGeoCNBDk(BetaGeo):
             g = (gammaln(r + k * d["xs"][:, None] + i) - gammaln(r + k * d["xs"][:, None]))[d["xinv"]]
         else:
             g = gammaln(r + kx[:, None] + i) - gammaln(r + kx[:, None])
-        gap = T - tx
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lgap = np.where(i == 0, 0.0, np.where(gap[:, None] > 0, i * np.log(gap)[:, None], -np.inf))
+        if d is not None and "lgap" in d and x is d["x"]:
+            lg = d["lgap"]  # data only: computed once per fit
+        else:
+            lg = _log_gap(T, tx)
+        with np.errstate(invalid="ignore"):
+            lgap = np.where(i == 0, 0.0, i * lg[:, None])
         A = g + lgap - gammaln(i + 1) - (r + kx[:, None] + i) * np.log(alpha + T)[:, None]
         return A, g
 

@@ -48,7 +48,7 @@ def _log_J(theta, x, tx, T, grad):
     ln(m+τ) = ln(m+t_x) + φ is exact, so each node costs one exp and one log.
     """
     r, alpha, s, beta = theta
-    a_is_min = alpha <= beta
+    a_is_min = bool(np.all(alpha <= beta))  # per-row α, β (covariates) come split by the order
     m, M = (alpha, beta) if a_is_min else (beta, alpha)
     km, ko = (r + x, s + 1.0) if a_is_min else (s + 1.0, r + x)
     lbase = np.log(m + tx)
@@ -65,13 +65,14 @@ def _log_J(theta, x, tx, T, grad):
         logw[lag] = (_LOG_LG_W + _LG_X) - np.log(kl)
     lmin = phi + lbase[:, None]  # ln(m + τ), exact
     ep = np.exp(lmin)  # m + τ
-    lmax = np.log(ep + (M - m))  # ln(M + τ)
+    lmax = np.log(ep + np.reshape(M - m, (-1, 1)))  # ln(M + τ)
     X = x[:, None]
     # log integrand = ln w + ln(m+τ) [dτ/dφ] − (r+x) ln(α+τ) + s ln β − (s+1) ln(β+τ)
+    slb = np.reshape(s * np.log(beta), (-1, 1))
     if a_is_min:
-        terms = logw + (1.0 - r - X) * lmin - (s + 1.0) * lmax + s * np.log(beta)
+        terms = logw + (1.0 - r - X) * lmin - (s + 1.0) * lmax + slb
     else:
-        terms = logw - s * lmin - (r + X) * lmax + s * np.log(beta)
+        terms = logw - s * lmin - (r + X) * lmax + slb
     if empty.any():
         terms[empty] = -np.inf
     mx = np.max(terms, axis=1)
@@ -93,6 +94,25 @@ def _log_J(theta, x, tx, T, grad):
     g[:, 2] = np.log(beta) - sb
     # ∂/∂β of s ln β − (s+1) ln(β+τ) = s/β − (s+1)/(β+τ)
     g[:, 3] = s / beta - (s + 1.0) * np.einsum("ij,ij->i", e, np.exp(-lb))
+    return lj, g
+
+
+def _log_J_rows(theta, x, tx, T, grad):
+    """:func:`_log_J` for scalar or per-row α, β: rows are split by which of α, β is smaller."""
+    r, alpha, s, beta = theta
+    if np.ndim(alpha) == 0 and np.ndim(beta) == 0:
+        return _log_J(theta, x, tx, T, grad)
+    alpha = np.broadcast_to(alpha, x.shape)
+    beta = np.broadcast_to(beta, x.shape)
+    lj = np.empty(len(x))
+    g = np.empty((len(x), 4)) if grad else None
+    low = alpha <= beta
+    for part in (low, ~low):
+        if part.any():
+            lp, gp = _log_J((r, alpha[part], s, beta[part]), x[part], tx[part], T[part], grad)
+            lj[part] = lp
+            if grad:
+                g[part] = gp
     return lj, g
 
 
@@ -122,7 +142,7 @@ class ParetoNBD(ContinuousPredictions, Model):
         x, tx, T = d["x"], d["tx"], d["T"]
         A1 = by_x(d, x, lambda v: gammaln(r + v)) - gammaln(r) + r * np.log(alpha)
         AT = -(r + x) * np.log(alpha + T) - s * np.log1p(T / beta)
-        lj, gj = _log_J(theta, x, tx, T, grad)
+        lj, gj = _log_J_rows(theta, x, tx, T, grad)
         AJ = np.log(s) + lj
         L = np.logaddexp(AT, AJ)
         ll = A1 + L
@@ -169,7 +189,7 @@ class ParetoNBD(ContinuousPredictions, Model):
     def _k_p_alive(self, theta, x, tx, T):
         r, alpha, s, beta = theta
         AT = -(r + x) * np.log(alpha + T) - s * np.log1p(T / beta)
-        lj, _ = _log_J(theta, x, tx, T, False)
+        lj, _ = _log_J_rows(theta, x, tx, T, False)
         return np.exp(AT - np.logaddexp(AT, np.log(s) + lj))
 
     def _k_rate(self, theta, t, x, T):

@@ -39,6 +39,11 @@ class ContinuousPredictions:
         check_frt(x, tx, T, self.name)
         return data.index, x, tx, T
 
+    def _theta_rows(self, theta, sl):
+        """The parameters of rows ``sl`` of the last ``_pred_data``: ``theta`` itself, or per-row
+        arrays for a model with covariates."""
+        return theta
+
     def _k_cond(self, theta, t, x, tx, T):
         """Conditional expected purchases: the rate part is evaluated once per unique (x, T)."""
         pa = self._k_p_alive(theta, x, tx, T)
@@ -86,11 +91,11 @@ class ContinuousPredictions:
         t = float(self._check_t(t))
         idx, x, tx, T = self._pred_data(data)
         if not interval:
-            return pd.Series(self._k_cond(self._theta, t, x, tx, T), index=idx,
-                             name="expected_purchases")
+            return pd.Series(self._k_cond(self._theta_rows(self._theta, slice(None)), t, x, tx, T),
+                             index=idx, name="expected_purchases")
 
         def f(th, _, sl):
-            return self._k_cond(th, t, x[sl], tx[sl], T[sl])
+            return self._k_cond(self._theta_rows(th, sl), t, x[sl], tx[sl], T[sl])
 
         return interval_frame(*self._delta_interval(f, len(x)), idx, "expected_purchases")
 
@@ -98,10 +103,11 @@ class ContinuousPredictions:
         """P(alive) at the end of the calibration period for each customer."""
         idx, x, tx, T = self._pred_data(data)
         if not interval:
-            return pd.Series(self._k_p_alive(self._theta, x, tx, T), index=idx, name="p_alive")
+            return pd.Series(self._k_p_alive(self._theta_rows(self._theta, slice(None)), x, tx, T),
+                             index=idx, name="p_alive")
 
         def f(th, _, sl):
-            return self._k_p_alive(th, x[sl], tx[sl], T[sl])
+            return self._k_p_alive(self._theta_rows(th, sl), x[sl], tx[sl], T[sl])
 
         return interval_frame(*self._delta_interval(f, len(x), transform="logit"), idx, "p_alive")
 
@@ -145,7 +151,8 @@ class ContinuousPredictions:
         disc = (1 + d) ** -steps
 
         def f(th, th_spend, sl):
-            return self._k_discounted(th, steps, disc, x[sl], tx[sl], T[sl]) * spend_fn(th_spend, sl)
+            return (self._k_discounted(self._theta_rows(th, sl), steps, disc, x[sl], tx[sl], T[sl])
+                    * spend_fn(th_spend, sl))
 
         if not interval:
             th_s = extra[0] if extra else None

@@ -47,7 +47,7 @@ def _holdout_columns(summary):
 
 def _predict_holdout(model, summary, duration):
     idx, x, tx, T = model._pred_data(summary)
-    return model._k_cond(model._theta, duration, x, tx, T)
+    return model._k_cond(model._theta_rows(model._theta, slice(None)), duration, x, tx, T)
 
 
 def holdout_report(models, summary: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
