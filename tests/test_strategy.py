@@ -304,6 +304,26 @@ def test_plan_allocates_by_value_at_stake_within_caps():
     assert eq.allocation.tolist() == pytest.approx([10.0] * 4)
 
 
+def test_plan_funds_equal_priorities_together_and_ignores_row_order():
+    # rfm8: important_retention (60 per customer) and important_winback (80) share priority 2
+    seg = pd.DataFrame({"segment": ["important_value"] * 2 + ["important_winback"] * 5
+                        + ["important_retention"] * 10 + ["general_value"] * 4,
+                        "clv": np.arange(21.0), "pa": np.linspace(0.1, 0.9, 21)})
+    out = S.plan(seg, "rfm8", 200 + 500, rule="priority", lang="en")
+    # 200 funds important_value; the 500 left is shared by the tie at equal coverage
+    # (full costs 400 + 600 = 1000, so half of each), nothing for priority 4
+    assert out.loc["important_value", "allocation"] == 200
+    assert out.loc["important_winback", "allocation"] == pytest.approx(200)
+    assert out.loc["important_retention", "allocation"] == pytest.approx(300)
+    assert out.loc["general_value", "allocation"] == 0
+    for rule in ("priority", "value_at_stake", "size", "equal"):
+        a = S.plan(seg, "rfm8", 700, rule=rule, value="clv", p_alive="pa")
+        for perm in (1, 2):
+            b = S.plan(seg.sample(frac=1, random_state=perm), "rfm8", 700, rule=rule, value="clv",
+                       p_alive="pa")
+            pd.testing.assert_frame_equal(a, b)
+
+
 # ---------------------------------------------------------------- errors a user can meet
 def test_clear_errors_for_bad_input(campaign):
     f = campaign.copy()

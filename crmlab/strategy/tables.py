@@ -237,7 +237,8 @@ def plan(
     rule : str
         ``"value_at_stake"`` (default): in proportion to Σ value · (1 − P(alive)) when
         ``p_alive`` is given, otherwise Σ value; ``"value"``: Σ value; ``"size"``: number of
-        customers; ``"equal"``; ``"priority"``: fund segments fully in the table's priority order.
+        customers; ``"equal"``; ``"priority"``: fund segments fully in the table's priority order
+        (segments of equal priority together, at equal coverage).
         No segment gets more than its full cost (customers × cost per customer); the surplus goes
         to the others.
 
@@ -265,17 +266,23 @@ def plan(
     risk = 1 - numeric_column(segments, p_alive) if p_alive is not None else np.ones(len(segments))
     g = pd.DataFrame({"key": key.to_numpy(), "v": v, "stake": v * risk}).groupby("key", sort=False)
     agg = pd.DataFrame({"n": g.size(), "value": g["v"].sum(), "value_at_stake": g["stake"].sum()})
+    # segments in the table's order, not in order of first appearance in the data: the plan
+    # does not depend on the row order
+    agg = agg.loc[[k for k in table.segments if k in agg.index]]
     info = table.frame(lang).loc[agg.index]
     agg["cost_per_customer"] = info["cost_per_customer"]
     agg["full_cost"] = agg["n"] * agg["cost_per_customer"]
     caps = agg["full_cost"].to_numpy(dtype=float)
     if rule == "priority":
-        pr = info["priority"].fillna(np.inf).to_numpy()
+        pr = info["priority"].astype(float).fillna(np.inf).to_numpy()
         alloc = np.zeros_like(caps)
         left = budget
-        for i in np.argsort(pr, kind="stable"):
-            alloc[i] = min(caps[i], left)
-            left -= alloc[i]
+        # segments of equal priority are one unit: funded together, at equal coverage
+        for level in np.unique(pr):
+            tied = pr == level
+            need = caps[tied].sum()
+            alloc[tied] = caps[tied] if need <= left else caps[tied] * (left / need)
+            left -= alloc[tied].sum()
     else:
         w = {"value_at_stake": agg["value_at_stake"], "value": agg["value"],
              "size": agg["n"].astype(float), "equal": pd.Series(1.0, index=agg.index)}[rule]
@@ -293,7 +300,7 @@ def plan(
     out.index.name = "segment"
     out.attrs.update(rule=rule, budget=float(budget), unspent=float(budget - alloc.sum()),
                      table=table.name)
-    return out.sort_values("allocation", ascending=False)
+    return out.sort_values("allocation", ascending=False, kind="stable")
 
 
 def localise_columns(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
