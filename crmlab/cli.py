@@ -1,7 +1,8 @@
 """The ``crmlab`` command.
 
 ``crmlab data check FILE`` validates a transaction log and prints its ledger; the report
-subcommands (``build``, ``handouts``, ``run``) are registered by :mod:`crmlab.report.commands`.
+subcommands (``build``, ``handouts``, ``run``, ``new-chapter``...) are registered by
+:mod:`crmlab.report.commands`.
 Exit codes: 0 success, 2 a user error (bad data or parameters), 1 a failed build.
 """
 

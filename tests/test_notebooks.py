@@ -1,6 +1,9 @@
-"""The five chapter notebooks: executed with papermill, and checked against their conventions.
+"""Every chapter notebook found in notebooks/: checked against its conventions (cheap, nothing
+runs), then executed with papermill.
 
-Executions (shared by the tests through one module-scoped fixture, two at a time):
+Conventions (``crmlab.report.chapters.convention_problems``): the parameters cell, the collapsed
+setup and load cells, zh/en narrative pairs opening with the title and the how-to-run note,
+code that only calls crmlab, exercises with solutions, findings, citations. Executions (shared by the tests through one module-scoped fixture, two at a time):
 
 - every chapter with its defaults in zh and in en, on the CDNOW 1/10 sample (``dataset=
   "cdnow-sample"``; the notebooks' own default is the full CDNOW log, timed in
@@ -18,12 +21,10 @@ log...) to keep the suite fast; the zh/en runs use the chapter defaults.
 
 from __future__ import annotations
 
-import ast
+import functools
 import math
 import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,13 +35,14 @@ import pytest
 import crmlab
 from crmlab import notebook as nbk
 from crmlab.report import read_findings
+from crmlab.report.chapters import convention_problems, discover
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
-CHAPTERS = ["01_value_theory", "02_rfm", "03_clv", "04_segments", "05_strategy"]
-SHARED = ["dataset", "customer_col", "date_col", "amount_col", "observation_end", "calibration_end",
-          "time_unit", "currency", "lang", "seed"]
-# Lighter options for the simulated-case and user-file runs (the zh/en runs keep the defaults).
+CHAPTERS = [c.name for c in discover(NB_DIR)]  # every chapter found, in file-name order
+CONVENTIONS = ["parameters", "setup", "narrative", "code", "exercises", "findings", "citations"]
+# Lighter options for the simulated-case and user-file runs (the zh/en runs keep the defaults);
+# a chapter not listed runs with its defaults.
 LIGHT = {
     "01_value_theory": {"bank_customers": 300, "survey_respondents": 200},
     "02_rfm": {"distributor_customers": 120},
@@ -107,10 +109,10 @@ def runs(tmp_path_factory):
         jobs.append((f"en/{chapter}", chapter, {"dataset": "cdnow-sample", "lang": "en"}))
         jobs.append((f"zh/{chapter}", chapter, {"dataset": "cdnow-sample", "lang": "zh"}))
         jobs.append((f"sim/{chapter}", chapter, {"dataset": "simulated-retail", "n_simulated": SIM_CUSTOMERS,
-                                                 "lang": "en", **LIGHT[chapter]}))
+                                                 "lang": "en", **LIGHT.get(chapter, {})}))
         jobs.append((f"csv/{chapter}", chapter, {"dataset": str(csv), "customer_col": "客户编号",
                                                  "date_col": "交易日期", "amount_col": "金额",
-                                                 "lang": "zh", **LIGHT[chapter]}))
+                                                 "lang": "zh", **LIGHT.get(chapter, {})}))
     for kind, params in BAD.items():
         jobs.append((f"bad/{kind}", "02_rfm", {"dataset": "cdnow-sample", **params}))
     jobs.append(("bad/no-amount", "03_clv", {"dataset": str(_log_without_amounts(tmp))}))
@@ -329,113 +331,28 @@ def test_log_without_amounts_stops_with_crmlab_data_error(runs):
 # --------------------------------------------------------------------------------------------
 # static conventions (no execution)
 # --------------------------------------------------------------------------------------------
+@functools.cache
+def _problems(chapter: str) -> dict[str, list[str]]:
+    return convention_problems(_source(chapter))
+
+
+def test_the_chapters_are_found():
+    assert CHAPTERS[:5] == ["01_value_theory", "02_rfm", "03_clv", "04_segments", "05_strategy"]
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_parameters_cell(chapter):
-    nb = _read(chapter)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert "parameters" in code[0].metadata.get("tags", [])
-    assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
+def test_chapter_follows_the_convention(chapter, convention):
+    """Each chapter found, each convention (nothing runs): see convention_problems."""
+    assert _problems(chapter)[convention] == [], "\n".join(_problems(chapter)[convention])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_papermill_reads_the_documented_parameters(chapter):
     declared = nbk.notebook_parameters(_source(chapter))
-    assert set(SHARED) <= set(declared)
-    for name, p in declared.items():
-        assert p.annotation and p.help, f"{chapter}: {name} needs a type and a comment"
-    # papermill --help-notebook must understand every line
     inferred = pm.inspect_notebook(str(_source(chapter)))
-    assert set(inferred) == set(declared)
-    assert all(inferred[n]["help"] for n in inferred)
-    setup = code[1]
-    assert "remove-input" in setup.metadata.get("tags", [])
-    assert f'nb.setup(globals(), chapter="{chapter}")' in setup.source
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_narrative_cell_has_both_languages(chapter):
-    nb = _read(chapter)
-    md = [c for c in nb.cells if c.cell_type == "markdown"]
-    tags = [tuple(t for t in c.metadata.get("tags", []) if t.startswith("lang-")) for c in md]
-    assert all(len(t) == 1 for t in tags)
-    # cells come in zh/en pairs, next to each other
-    cells = nb.cells
-    for i, c in enumerate(cells):
-        if c.cell_type == "markdown" and "lang-zh" in c.metadata["tags"]:
-            nxt = cells[i + 1]
-            assert nxt.cell_type == "markdown" and "lang-en" in nxt.metadata["tags"]
-            assert CJK.search(c.source) and not CJK.search(nxt.source)
-            # the same cross-references and citations in both languages
-            refs = re.compile(r"@(?:fig|tab):[\w.\-]*\w|@[a-z]+\d{4}\w*")
-            assert sorted(refs.findall(c.source)) == sorted(refs.findall(nxt.source))
-    assert md[0].source.startswith("# ") and md[1].source.startswith("# ")
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_code_cells_define_nothing(chapter):
-    for cell in _read(chapter).cells:
-        if cell.cell_type == "code":
-            tree = ast.parse(cell.source)
-            bad = [n for n in ast.walk(tree)
-                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
-            assert not bad, cell.source
-
-
-# Frame manipulation that belongs in crmlab, not in a chapter (calls into crmlab are fine).
-FRAME_METHODS = ("groupby", "apply", "agg", "aggregate", "transform", "pivot_table", "sample")
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_code_cells_hold_no_frame_arithmetic(chapter):
-    for cell in _read(chapter).cells:
-        if cell.cell_type != "code" or "solution" in cell.metadata.get("tags", []):
-            continue
-        tree = ast.parse(cell.source)
-        methods = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Call)
-                   and isinstance(n.func, ast.Attribute) and n.func.attr in FRAME_METHODS]
-        assert not methods, f"{chapter}: move into crmlab: {methods}"
-        # arithmetic on a column or frame selection (frame["x"] * y, frame.loc[...] / z)
-        arithmetic = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.BinOp, ast.Compare))
-                      and any(isinstance(side, ast.Subscript) for side in
-                              ([n.left, n.right] if isinstance(n, ast.BinOp) else [n.left, *n.comparators]))]
-        arithmetic = [a for a in arithmetic if not a.startswith(("ctx.", "{"))]
-        assert not arithmetic, f"{chapter}: frame arithmetic belongs in crmlab: {arithmetic}"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_loading_cell_uses_datasets_load(chapter):
-    code = [c for c in _read(chapter).cells if c.cell_type == "code"]
-    load = code[2]
-    assert "crmlab.datasets.load(dataset," in load.source and "require_amount=True" in load.source
-    for name in ("customer_col", "date_col", "amount_col", "observation_end", "calibration_end", "currency",
-                 "n_simulated", "seed"):
-        assert f"={name}" in load.source, name
-    assert not any("read_transactions" in c.source or "load_cdnow" in c.source for c in code)
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_time_unit_comment_lists_the_valid_units(chapter):
-    help_text = nbk.notebook_parameters(_source(chapter))["time_unit"].help
-    listed = set(re.findall(r'"([A-Z])"', help_text))
-    assert listed == set(crmlab.units.UNITS), (listed, crmlab.units.UNITS)
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_exercises_have_solution_cells(chapter):
-    cells = _read(chapter).cells
-    solutions = [i for i, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
-    assert len(solutions) >= 3
-    for i in solutions:
-        assert cells[i].cell_type == "code"
-        prompts = cells[i - 2:i]  # zh and en, tagged so the thesis leaves them out
-        assert all(c.cell_type == "markdown" and "exercise" in c.metadata.get("tags", []) for c in prompts)
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_citations_and_references_resolve(chapter):
-    import yaml
-
-    keys = {e["key"] for e in yaml.safe_load((ROOT / "data" / "references.yml").read_text(encoding="utf-8"))}
-    nb = _read(chapter)
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    cited = set(re.findall(r"@([a-z]+\d{4}\w*)", text))
-    assert cited and cited <= keys, cited - keys
+    assert set(inferred) == set(declared) and all(inferred[n]["help"] for n in inferred)
+    assert set(re.findall(r'"([A-Z])"', declared["time_unit"].help)) == set(crmlab.units.UNITS)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -447,13 +364,6 @@ def test_cross_references_resolve(runs, chapter):
     tables = {m["key"] for m in _outputs(out, "table")}
     for kind, ref in re.findall(r"@(fig|tab):([\w.\-]*\w)", text):
         assert ref in (figures if kind == "fig" else tables), f"{chapter}: @{kind}:{ref} shows nothing"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_outputs_stripped(chapter):
-    for cell in _read(chapter).cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
 
 
 def test_every_chapter_is_paired_with_its_text_source():

@@ -18,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from crmlab.errors import BuildError, ParameterError
 from crmlab.report import build, handouts, load_profile, plan, read_findings
 from crmlab.report.assemble import figure_bytes
+from crmlab.report.chapters import discover
 
 TITLE_ZH = "基于客户价值的测试报告"
 TITLE_EN = "A customer-value test report"
@@ -347,21 +348,22 @@ def test_builtin_profiles_load(name):
     root = Path(__file__).resolve().parents[1]
     prof = load_profile(name, root / "reports" / "profiles")
     assert prof.text("title", "zh") and prof.text("title", "en")
-    assert list(prof.chapters) == ["01_value_theory", "02_rfm", "03_clv", "04_segments",
-                                   "05_strategy"]
-    # valid against the chapter notebooks that exist (the collection is written elsewhere)
-    present = {c: v for c, v in prof.chapters.items()
-               if (root / "notebooks" / f"{c}.ipynb").exists()}
-    prof.chapters = present
+    # stock profiles name no chapters: every chapter found is built (issue 13.3)
+    assert prof.chapters == {} and prof.only is None and prof.exclude == []
+    if name == "my-data":  # its data set is a file the user has not made yet
+        return
     runs = plan(prof, root / "notebooks", ["zh", "en"])
-    assert len(runs) == 2 * len(present)
+    found = [c.name for c in discover(root / "notebooks")]
+    assert [r.chapter for r in runs] == found * 2 and len(found) >= 5
 
 
-def test_handouts_reveal_no_solution(project):
-    nbdir = project / "handout-nb"
+def test_handouts_reveal_no_solution(tmp_path):
+    nbdir = tmp_path / "handout-nb"
     nbdir.mkdir()
     make_alpha(nbdir)
-    made = handouts(lang="zh", out=project / "handouts", notebooks_dir=nbdir, progress=False)
+    made = handouts(lang="zh", out=tmp_path / "handouts", notebooks_dir=nbdir, progress=False)
+    # the handouts take the chapters the report takes
+    assert [p.stem for p in made["zh"]["student"][::3]] == [c.name for c in discover(nbdir)]
     student_nb, student_html, student_pdf = made["zh"]["student"]
     answer_nb, answer_html, answer_pdf = made["zh"]["answers"]
     assert SOLUTION_MARKER not in student_html.read_text(encoding="utf-8")
@@ -390,3 +392,15 @@ def test_handouts_reveal_no_solution(project):
     assert "摘要" not in pdf_text(student_pdf)
     assert 'id="abstract"' in answer_html.read_text(encoding="utf-8")
     assert "摘要" in pdf_text(answer_pdf)
+    # citations are resolved (GB/T 7714 numbers) and each handout lists its references
+    for pdf in (student_pdf, answer_pdf):
+        text = pdf_text(pdf)
+        assert "[@" not in text and "fader2005counting" not in text
+        assert "参考文献" in text and "FADER P S" in text and "[1]" in text
+        assert "SCHMITTLEIN" not in text  # only the references the chapter cites
+    # the zh answer key holds no English cells: not in the notebook, nor on its pages
+    answer = nbformat.read(answer_nb, 4)
+    assert not any("lang-en" in c.metadata.get("tags", []) for c in answer.cells)
+    assert any("lang-zh" in c.metadata.get("tags", []) for c in answer.cells)
+    for text in (answer_raw, answer_html.read_text(encoding="utf-8"), pdf_text(answer_pdf)):
+        assert "English narrative paragraph" not in text and "compute the share" not in text

@@ -32,7 +32,7 @@ from . import bibliography
 
 TEMPLATES = Path(__file__).parent / "templates"
 SKIP_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag", "exercise",
-             "solution"}
+             "solution", "how-to-run"}  # how-to-run: the chapter's note to students
 PACKAGES = ("crmlab", "pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "lifetimes",
             "matplotlib", "seaborn", "ibis-framework", "duckdb", "papermill", "nbconvert",
             "weasyprint", "mplfonts")

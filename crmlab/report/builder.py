@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import re
 import shutil
 import sys
 import uuid
@@ -22,6 +23,7 @@ from ..errors import BuildError, CrmlabError, ParameterError
 from ..notebook import META, notebook_parameters
 from . import assemble as asm
 from . import bibliography
+from .chapters import discover
 from .execute import Progress, RunResult, execute_all, execute_one
 from .profiles import ChapterRun, load_profile, parse_overrides, plan, project_path
 
@@ -279,31 +281,50 @@ def student_notebook(nb, lang: str | None = None):
     return nb
 
 
-def _chapters_in(notebooks_dir: Path) -> list[Path]:
-    return sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
-
-
-def _handout_html(nb_path: Path, lang: str, number: int, title: str) -> str:
-    """Render one notebook (code shown, exercises and solutions kept) as HTML."""
+def _handout_html(nb_path: Path, lang: str, number: int, title: str, bib: dict) -> str:
+    """Render one notebook (code shown, exercises and solutions kept) as HTML, its citations
+    resolved against ``bib`` and listed on its references page."""
     ch = asm.read_chapter(nb_path, nb_path.stem, number, lang, show_code=True,
                           skip_tags={"injected-parameters", "papermill-error-cell-tag"})
     prof = load_profile({"name": "handout", "title": title, "chapters": {nb_path.stem: {}}})
-    return asm.assemble([ch], profile=prof, lang=lang, bib={}, show_ids=True)
+    text = "\n".join(payload for kind, payload in ch.blocks if kind == "markdown")
+    cited = set(re.findall(r"@([A-Za-z0-9_:\-]+)", text))
+    return asm.assemble([ch], profile=prof, lang=lang, show_ids=True,
+                        bib={k: v for k, v in bib.items() if k in cited})  # its own references
+
+
+def _in_language(cells, lang: str) -> list:
+    """``cells`` without the markdown cells of the other language (tag ``lang-xx``)."""
+    return [c for c in cells if c.cell_type != "markdown"
+            or asm._lang_of(set(c.get("metadata", {}).get("tags", []))) in (None, lang)]
+
+
+def answer_notebook(nb, lang: str):
+    """A copy of an executed chapter for the ``lang`` answer key: its outputs and solutions kept,
+    the other language's narrative cells left out."""
+    nb = copy.deepcopy(nb)
+    nb.cells = _in_language(nb.cells, lang)
+    return nb
 
 
 def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
              notebooks_dir: str | Path = "notebooks", jobs: int = 2, pdf: bool = True,
-             progress: bool = True, stream=None) -> dict[str, dict[str, list[Path]]]:
+             progress: bool = True, stream=None,
+             bibliography_path: str | Path | None = None) -> dict[str, dict[str, list[Path]]]:
     """Student notebooks, executed answer keys and an HTML and PDF of each, per language.
 
     Layout: ``out/<lang>/student/<chapter>.ipynb|.html|.pdf`` and
     ``out/<lang>/answers/<chapter>.ipynb|.html|.pdf``. Written atomically per language.
+    The chapters are those of the report (:func:`crmlab.report.chapters.discover`); citations
+    are resolved against ``bibliography_path`` (default ``data/references.yml``) and each page
+    lists its references. The answer key of a language holds that language's narrative only.
     """
     stream = stream or sys.stderr
     langs = _langs(lang, list(i18n.LANGS))
-    sources = _chapters_in(project_path(notebooks_dir))
+    sources = [c.notebook for c in discover(project_path(notebooks_dir))]  # as the report does
     if not sources:
         raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {notebooks_dir}.")
+    bib = bibliography.load(Path(bibliography_path or default_bibliography()))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".tmp-{uuid.uuid4().hex[:8]}"
@@ -333,6 +354,7 @@ def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
                 spath = student_dir / src.name
                 nbformat.write(student, spath)
                 apath = answer_dir / src.name
+                nbformat.write(answer_notebook(nbformat.read(apath, as_version=4), lg), apath)
                 (answer_dir / f"{src.stem}.log").unlink(missing_ok=True)
                 (answer_dir / f"{src.stem}.parameters.yml").unlink(missing_ok=True)
                 made[lg]["student"].append(spath)
@@ -342,7 +364,7 @@ def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
                             "answers": {"zh": "答案", "en": "answer key"}}[kind][lg]
                     title = f"{asm.source_title(src, lg) or src.stem} ({word})"
                     html_path = path.with_suffix(".html")
-                    html_path.write_text(_handout_html(path, lg, number, title),
+                    html_path.write_text(_handout_html(path, lg, number, title, bib),
                                          encoding="utf-8")
                     made[lg][kind].append(html_path)
                     if pdf:

@@ -1,4 +1,5 @@
-"""The ``build``, ``handouts`` and ``run`` subcommands; ``crmlab.cli`` calls :func:`add_commands`.
+"""The ``build``, ``handouts``, ``run`` and ``new-chapter`` subcommands; ``crmlab.cli`` calls
+:func:`add_commands`.
 
 Errors propagate as crmlab errors; ``crmlab.cli.main`` turns a ParameterError into exit code 2
 and a BuildError into exit code 1. A ``--keep-going`` build with failed chapters returns 1.
@@ -56,6 +57,18 @@ def add_commands(subparsers) -> None:
     _common(r)
     r.set_defaults(func=_run)
 
+    n = subparsers.add_parser(
+        "new-chapter", help="scaffold a new chapter (NN_name.md + its paired .ipynb)",
+        description="Write NN_name.md (a MyST Markdown notebook) and its paired NN_name.ipynb "
+                    "from the chapter template: the shared parameters, setup and load cells, a "
+                    "zh/en narrative pair, a table, a figure, findings and an exercise with its "
+                    "solution. The report and the handouts include it without a profile edit.")
+    n.add_argument("name", help="two digits, an underscore and a name, e.g. 06_loyalty (the "
+                                "digits set its place in the report)")
+    n.add_argument("--notebooks", default="notebooks", metavar="DIR",
+                   help="folder of the chapter notebooks (default: notebooks)")
+    n.set_defaults(func=_new_chapter)
+
 
 def _build(args) -> int:
     from .builder import build
@@ -91,4 +104,22 @@ def _run(args) -> int:
     res = run_chapter(args.chapter, overrides=args.param, notebooks_dir=args.notebooks,
                       out=args.out)
     print(res.output)
+    return 0
+
+
+def _new_chapter(args) -> int:
+    from .chapters import new_chapter
+
+    text, notebook = new_chapter(args.name, args.notebooks)
+    print(f"crmlab new-chapter: wrote {text} (the text source) and {notebook} (its paired "
+          f"notebook).\n"
+          f"Write the chapter in either file:\n"
+          f"  - in JupyterLab (make lab): open {notebook.name} or {text.name}; saving keeps "
+          f"both in sync;\n"
+          f"  - in a text editor: edit {text}, then run `jupytext --sync {text}`.\n"
+          f"Replace the bracketed placeholders (title, question, method), then the analysis, "
+          f"findings and exercise cells; the conventions are in notebooks/README.md "
+          f"(\"Writing a chapter\").\n"
+          f"Try it: crmlab run {text.stem} --notebooks {text.parent} -p dataset=cdnow-sample. "
+          f"`crmlab build` and `crmlab handouts` include it (no profile edit).")
     return 0

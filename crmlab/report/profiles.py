@@ -1,4 +1,4 @@
-"""Report profiles: what to build (title, author, data set, chapters, parameters).
+"""Report profiles: what to build (title, author, data set, parameters, chapter choice).
 
 A profile is a YAML file in ``reports/profiles/`` (or any path)::
 
@@ -11,9 +11,16 @@ A profile is a YAML file in ``reports/profiles/`` (or any path)::
     parameters:            # shared: given to every chapter that declares the name
       dataset: cdnow
       observation_end: "1998-06-30"
-    chapters:              # order = chapter numbers; each with its own parameters
-      01_value_theory: {}
-      02_rfm: {n_bins: 5}
+    chapters:              # optional: parameters of one chapter (does not restrict the build)
+      02_rfm: {n_bins: 4}
+    only: [01_value_theory, 02_rfm]   # optional: build just these chapters
+    exclude: [05_strategy]            # optional: leave these out
+
+Chapters: every chapter notebook of the notebooks folder (``NN_name.ipynb``) is built, in
+file-name order (:func:`crmlab.report.chapters.discover`), so a new chapter needs no profile
+edit. ``chapters`` gives per-chapter parameters; a chapter it does not name still gets the
+shared parameters it declares. ``only`` and ``exclude`` select chapters explicitly; the order
+stays the file-name order. Every chapter named must exist.
 
 Text fields are either one string or ``{zh: ..., en: ...}``. ``lang`` is set by the builder
 (``--lang``), never in a profile. :func:`plan` validates everything against the notebooks'
@@ -31,9 +38,11 @@ import yaml
 from ..errors import ParameterError
 from ..i18n import LANGS, check_lang
 from ..notebook import Parameter, check_parameters, did_you_mean, notebook_parameters
+from .chapters import discover, select
 
 PROFILE_KEYS = {"title", "subtitle", "author", "supervisor", "institution", "date", "dataset",
-                "keywords", "languages", "parameters", "chapters", "abstract", "description"}
+                "keywords", "languages", "parameters", "chapters", "abstract", "description",
+                "only", "exclude"}
 DEFAULT_PROFILES_DIR = Path("reports") / "profiles"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,8 +61,10 @@ class Profile:
     name: str
     path: Path | None
     data: dict
-    chapters: dict[str, dict]
+    chapters: dict[str, dict]  # chapter -> its own parameters (never restricts the build)
     parameters: dict
+    only: list[str] | None = None  # build just these chapters (None: every chapter found)
+    exclude: list[str] = field(default_factory=list)
 
     def text(self, field_name: str, lang: str, default: str = "") -> str:
         """A localised text field (a plain string is used for both languages)."""
@@ -142,10 +153,24 @@ def load_profile(name_or_path, profiles_dir: Path | None = None) -> Profile:
             else:
                 flat[str(item)] = {}
         chapters = flat
-    if not isinstance(chapters, dict) or not chapters:
-        raise ParameterError(f"{where}: `chapters` must list at least one notebook, e.g. "
-                             "`chapters: {02_rfm: {}}`.")
+    if chapters is None:
+        chapters = {}
+    if not isinstance(chapters, dict) or not all(isinstance(v, dict) or v is None
+                                                 for v in chapters.values()):
+        raise ParameterError(f"{where}: `chapters` gives parameters per chapter, e.g. "
+                             "`chapters: {02_rfm: {n_bins: 4}}`; every chapter found is built "
+                             "(choose with `only: [...]` or `exclude: [...]`).")
     chapters = {str(k): dict(v or {}) for k, v in chapters.items()}
+    selection = {}
+    for key in ("only", "exclude"):
+        value = data.get(key)
+        if isinstance(value, str):
+            value = [value]
+        if value is not None and (not isinstance(value, list) or
+                                  not all(isinstance(v, str) for v in value)):
+            raise ParameterError(f"{where}: `{key}` must be a list of chapter names, e.g. "
+                                 f"`{key}: [02_rfm, 03_clv]`.")
+        selection[key] = value
     for scope, values in [("parameters", params)] + [(f"chapters.{k}", v) for k, v in
                                                      chapters.items()]:
         if "lang" in values:
@@ -156,7 +181,8 @@ def load_profile(name_or_path, profiles_dir: Path | None = None) -> Profile:
             check_lang(lang)
         except ParameterError as exc:
             raise ParameterError(f"{where}: languages: {exc}") from None
-    return Profile(name=name, path=path, data=data, chapters=chapters, parameters=params)
+    return Profile(name=name, path=path, data=data, chapters=chapters, parameters=params,
+                   only=selection["only"], exclude=selection["exclude"] or [])
 
 
 def parse_overrides(items: list[str] | None) -> tuple[dict, dict[str, dict]]:
@@ -184,7 +210,9 @@ def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
          overrides: list[str] | None = None) -> list[ChapterRun]:
     """Validate the profile (plus ``-p`` overrides) against the notebooks; list the runs.
 
-    Raises ParameterError before anything runs: a missing notebook, a shared parameter no
+    The chapters are those of the notebooks folder in file-name order (:mod:`.chapters`),
+    narrowed by the profile's ``only``/``exclude``. Raises ParameterError before anything
+    runs: a chapter named that has no notebook, a shared parameter no
     chapter declares, a chapter parameter its notebook does not declare, a wrong type, a bad
     date order.
     """
@@ -193,14 +221,10 @@ def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
     if "lang" in shared_over:
         raise ParameterError("-p lang=...: choose the language with --lang.")
     where = f"profile {profile.name}"
-    declared: dict[str, dict[str, Parameter]] = {}
-    for chapter in profile.chapters:
-        source = notebooks_dir / f"{chapter}.ipynb"
-        if not source.exists():
-            have = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
-            raise ParameterError(f"{where}: chapter {chapter!r} has no notebook {source}; "
-                                 f"available: {', '.join(have) or 'none'}.")
-        declared[chapter] = notebook_parameters(source)
+    chosen = select(discover(notebooks_dir), parameters=profile.chapters, only=profile.only,
+                    exclude=profile.exclude, where=where, directory=notebooks_dir)
+    declared: dict[str, dict[str, Parameter]] = {c.name: notebook_parameters(c.notebook)
+                                                 for c in chosen}
     for chapter in chapter_over:
         if chapter not in declared:
             raise ParameterError(f"-p {chapter}.…: {chapter!r} is not a chapter of {where} "
@@ -216,16 +240,17 @@ def plan(profile: Profile, notebooks_dir: str | Path, langs: list[str],
     runs = []
     for lang in langs:
         check_lang(lang)
-        for number, (chapter, own) in enumerate(profile.chapters.items(), 1):
+        for number, source in enumerate(chosen, 1):
+            chapter = source.name
             values = {k: v for k, v in shared.items() if k in declared[chapter]}
-            values.update(own)
+            values.update(profile.chapters.get(chapter, {}))
             values.update(chapter_over.get(chapter, {}))
             if "lang" in declared[chapter]:
                 values["lang"] = lang
             checked = check_parameters(values, declared[chapter],
                                        where=f"{where}, chapter {chapter}")
-            runs.append(ChapterRun(chapter, number, lang, notebooks_dir / f"{chapter}.ipynb",
-                                   checked, declared[chapter]))
+            runs.append(ChapterRun(chapter, number, lang, source.notebook, checked,
+                                   declared[chapter]))
     from ..preflight import check_runs
 
     check_runs(runs, where)  # columns and dates against the file, before any chapter runs
