@@ -10,9 +10,13 @@ with daily merging) and prints times and ratios:
    months), P(alive) and a 12-month CLV with Gamma-Gamma spend, against lifetimes' three
    calls; outputs must agree. Then the same three with 95% intervals in a fresh subprocess,
    whose peak RSS is reported.
-4. ``--table``: the six benchmark logs (BG/NBD, MBG/NBD, Pareto/NBD): holdout MAE, RMSE, bias.
+4. ``--table``: the six benchmark logs (BG/NBD, MBG/NBD, Pareto/NBD, BG/CNBD-k, MBG/CNBD-k):
+   holdout MAE, RMSE, bias, and the k found.
+5. ``--regularity``: the whole k search of MBG/CNBD-k and BG/CNBD-k on donations (21,166
+   customers) against the MBG/NBD fit on the same summary, side by side (median of 5 runs each);
+   target: at most 5x.
 
-Usage: ``.venv/bin/python benchmarks/fit.py [--n-bg N] [--n-pnbd N] [--table]``
+Usage: ``.venv/bin/python benchmarks/fit.py [--n-bg N] [--n-pnbd N] [--table] [--regularity]``
 """
 
 from __future__ import annotations
@@ -154,22 +158,53 @@ def bench_predictions(n):
                 intervals_s=t_int, peak_rss_mib=rss)
 
 
-def table():
+def regularity_summary(name):
+    """The study's summary of benchmark log ``name`` with ``litt`` (summarise(regularity=True))."""
     import crmlab
+    from crmlab.datasets import load_benchmark
+
+    tx = load_benchmark(name)
+    return crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
+                            calibration_end=tx.meta["calibration_end"], aggregate="D", time_unit="W",
+                            regularity=True)
+
+
+def table():
     import crmlab.clv as clv
-    from crmlab.datasets import benchmark_summary
 
     rows = []
     for name in ("cdnow", "grocery", "m18", "donations", "office", "dietary"):
-        s = benchmark_summary(name)
-        ms = {k: clv.fit(k, crmlab.compress(s)) for k in ("bgnbd", "mbgnbd", "paretonbd")}
+        s = regularity_summary(name)
+        ms = {k: clv.fit(k, s) for k in ("bgnbd", "mbgnbd", "paretonbd", "bgcnbdk", "mbgcnbdk")}
         rep = clv.holdout_report(ms, s)
         for k, row in rep.iterrows():
-            rows.append((name, k, row["log-likelihood"], row["MAE"], row["RMSE"], row["aggregate bias"], row["note"]))
-    print("| log | model | LL | MAE | RMSE | bias | note |")
-    print("|---|---|---|---|---|---|---|")
+            kk = int(ms[k].k_) if hasattr(ms[k], "k_") else ""
+            rows.append((name, k, kk, row["log-likelihood"], row["MAE"], row["RMSE"], row["aggregate bias"],
+                         row["note"]))
+    print("| log | model | k | LL | MAE | RMSE | bias | note |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.4f} | {r[4]:.4f} | {r[5]:+.4f} | {r[6]} |")
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} | {r[4]:.4f} | {r[5]:.4f} | {r[6]:+.4f} | {r[7]} |")
+
+
+def bench_regularity(runs=5):
+    """The k search (k = 1, 2, ... until the LL falls) against one MBG/NBD fit, donations."""
+    import crmlab.clv as clv
+
+    s = regularity_summary("donations")
+    times = {key: [] for key in ("mbgnbd", "mbgcnbdk", "bgcnbdk")}
+    fits = {}
+    for _ in range(runs):  # interleaved, so that machine load hits all three alike
+        for key in times:
+            fits[key], t = timed(clv.fit, key, s)
+            times[key].append(t)
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    print(f"donations n={len(s):,}: MBG/NBD fit {med['mbgnbd']:.2f}s (median of {runs})")
+    for key in ("mbgcnbdk", "bgcnbdk"):
+        m = fits[key]
+        print(f"  {m.name} k search {med[key]:.2f}s = {med[key] / med['mbgnbd']:.1f}x the MBG/NBD fit; "
+              f"k = {m.k_}, LL {m.log_likelihood_:.4f}; LL by k {m.k_search_['log_likelihood'].round(2).to_dict()}")
+    return {k: dict(median_s=v, ratio=v / med["mbgnbd"]) for k, v in med.items()}
 
 
 def main():
@@ -177,9 +212,14 @@ def main():
     ap.add_argument("--n-bg", type=int, default=1_000_000)
     ap.add_argument("--n-pnbd", type=int, default=100_000)
     ap.add_argument("--table", action="store_true", help="only print the six-log holdout table")
+    ap.add_argument("--regularity", action="store_true",
+                    help="only time the CNBD-k k search against MBG/NBD on donations")
     args = ap.parse_args()
     if args.table:
         table()
+        return
+    if args.regularity:
+        print(json.dumps(bench_regularity(), indent=1))
         return
     res = {"bgnbd": bench_bgnbd(args.n_bg), "paretonbd": bench_pareto(args.n_pnbd),
            "predictions": bench_predictions(args.n_bg)}

@@ -32,6 +32,21 @@ def with_litt(name: str) -> pd.DataFrame:
     return out
 
 
+def test_summarise_regularity_gives_the_same_fit():
+    """crmlab.summarise(..., regularity=True) and compress carry litt as the pandas reference."""
+    import crmlab
+
+    tx = load_benchmark("grocery")
+    s = crmlab.summarise(tx, observation_end=tx.meta["observation_end"],
+                         calibration_end=tx.meta["calibration_end"], aggregate="D", time_unit="W",
+                         regularity=True)
+    ref = with_litt("grocery")
+    np.testing.assert_allclose(s["litt"].to_numpy(), ref.loc[s.index, "litt"].to_numpy(), atol=1e-9)
+    m = clv.fit("mbgcnbdk", crmlab.compress(s))
+    assert m.k_ == 2
+    assert m.log_likelihood_ == pytest.approx(clv.fit("mbgcnbdk", ref, k=2).log_likelihood_, rel=1e-9)
+
+
 def simulate(n, k, r, alpha, a, b, shift, t_cal, t_star, seed):
     """Customers of a (M)BG/CNBD-k world: calibration summary with litt and holdout counts."""
     rng = np.random.default_rng(seed)
