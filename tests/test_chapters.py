@@ -173,7 +173,7 @@ def test_new_chapter_then_build_with_the_stock_profile(tmp_path, capsys, monkeyp
     assert main(["new-chapter", "01_intro", "--notebooks", str(nbdir)]) == 0
     capsys.readouterr()
     code = main(["build", "--profile", "cdnow", "--notebooks", str(nbdir), "--lang", "en",
-                 "--no-pdf", "--no-cache", "--out", str(tmp_path / "out"),
+                 "--no-pdf", "--out", str(tmp_path / "out"),
                  "-p", "dataset=cdnow-sample", "--jobs", "2"])
     assert code == 0, capsys.readouterr().err
     html = (tmp_path / "out" / "cdnow" / "en" / "thesis.html").read_text(encoding="utf-8")
