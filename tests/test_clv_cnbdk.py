@@ -182,16 +182,31 @@ def test_intervals_clv_and_tables(world):
     assert tab.loc["sim", "k"] == 3 and tab.loc["sim", "log_likelihood"] == m.log_likelihood_
 
 
-def test_boundary_fit_is_a_limit_not_an_error():
-    # purchases very regular, almost nobody drops out: a, b -> inf as for BG/NBD
+def test_search_never_worse_than_fixing_its_k():
+    # almost nobody drops out (p ~ Beta(0.05, 5000)): flat dropout ridges, where a warm start
+    # alone can end on the a, b -> inf edge below the interior maximum
     f = simulate(5_000, k=4, r=3.0, alpha=12.0, a=0.05, b=5000.0, shift=0, t_cal=52, t_star=10, seed=5)
-    m = clv.fit("bgcnbdk", f, k=4)
-    assert np.isfinite(m.log_likelihood_)
-    if m.convergence_.boundary is not None:
-        assert np.isinf(m.params_["a"]) and m.dropout_p_ is not None
-    pa = m.p_alive(f.head(50))
-    assert pa.between(0, 1).all()
-    assert np.isfinite(m.conditional_expected_purchases(10, f.head(50))).all()
+    searched = clv.fit("bgcnbdk", f)
+    fixed = clv.fit("bgcnbdk", f, k=searched.k_)
+    assert searched.k_ == 4
+    assert searched.log_likelihood_ >= fixed.log_likelihood_ - 1e-6 * abs(fixed.log_likelihood_)
+    assert searched.p_alive(f.head(50)).between(0, 1).all()
+
+
+def test_boundary_as_bgnbd_on_office():
+    # office: the BG/NBD maximum is the a, b -> inf limit (common dropout p); BG/CNBD-k with k = 1
+    # is the same model and must return the same limit, not a convergence error
+    s = with_litt("office")
+    m = clv.fit("bgcnbdk", s, k=1)
+    ref = clv.fit("bgnbd", s)
+    assert np.isinf(m.params_["a"]) and np.isinf(m.params_["b"]) and m.convergence_.boundary == "a, b → ∞"
+    assert m.dropout_p_ == pytest.approx(ref.dropout_p_, rel=1e-5)
+    assert m.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-9)
+    np.testing.assert_allclose(m.conditional_expected_purchases(8.0), ref.conditional_expected_purchases(8.0),
+                               rtol=1e-5)
+    np.testing.assert_allclose(m.p_alive(), ref.p_alive(), rtol=1e-5)
+    assert "a, b → ∞" in m.note_
+    assert list(m.summary().index) == ["k", "r", "alpha", "a", "b"]
 
 
 def test_bad_input():

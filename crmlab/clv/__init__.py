@@ -1,8 +1,13 @@
 """CLV / BTYD models fitted by maximum likelihood.
 
 Models (lifetimes' parameter names): :class:`BetaGeo` (BG/NBD), :class:`ModifiedBetaGeo`
-(MBG/NBD), :class:`ParetoNBD`, :class:`BetaGeoBetaBinom` (BG/BB), :class:`GammaGamma` and
-:class:`ShiftedBetaGeometric` (sBG). ``fit("bgnbd", summary)`` is the single entry point.
+(MBG/NBD), :class:`ParetoNBD`, :class:`BetaGeoBetaBinom` (BG/BB), :class:`GammaGamma`,
+:class:`ShiftedBetaGeometric` (sBG), and the regularity models :class:`BetaGeoCNBDk`
+(BG/CNBD-k) and :class:`ModifiedBetaGeoCNBDk` (MBG/CNBD-k, :mod:`crmlab.clv.cnbdk`).
+``fit("bgnbd", summary)`` is the single entry point; ``fit(..., covariates=...)`` adds
+time-invariant covariates to Pareto/NBD and BG/NBD (:mod:`crmlab.clv.covariates`);
+``fit(..., time_unit="W")`` takes a plain summary (e.g. lifetimes'), and
+:func:`from_params` builds a model from published parameters.
 Every time argument is in the unit of the summary the model was fitted on
 (``summary.attrs["time_unit"]``); a discount rate always comes with its ``rate_unit``.
 

@@ -214,6 +214,15 @@ class BetaGeoCNBDk(BetaGeo):
             m._assume_unit = getattr(self, "_assume_unit", False)
             m._warm = warm
             m._fit(data)
+            if warm is not None and m.convergence_.boundary is not None:
+                # a boundary from the warm start may be a ridge the start led into: the usual
+                # starts decide (the better of the two fits is kept)
+                alt = type(self)(k=k, penalizer=self.penalizer, n_starts=self.n_starts, seed=self.seed,
+                                 tol=self.tol, gtol=self.gtol, maxiter=self.maxiter)
+                alt._assume_unit = m._assume_unit
+                alt._fit(data)
+                if alt.log_likelihood_ > m.log_likelihood_:
+                    m = alt
             rows.append({"k": k, "log_likelihood": m.log_likelihood_})
             if best is not None and not m.log_likelihood_ > best.log_likelihood_:
                 break
