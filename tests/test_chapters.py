@@ -251,3 +251,19 @@ def test_convention_problems_name_each_broken_convention(tmp_path):
         problems = _broken(tmp_path / str(i), edit)
         assert group in problems, (edit.__name__, problems)
         assert any(message in p for p in problems[group]), (edit.__name__, problems)
+
+
+def test_student_handout_keeps_the_how_to_note_and_the_collapsed_setup(tmp_path):
+    from crmlab.report.builder import answer_notebook, student_notebook
+
+    _, ipynb = new_chapter("06_loyalty", tmp_path)
+    nb = nbformat.read(ipynb, as_version=4)
+    for copy in (student_notebook(nb, "zh"), answer_notebook(nb, "zh")):
+        notes = [c for c in copy.cells if HOW_TO_RUN_TAG in c.metadata.get("tags", [])]
+        assert [c.source for c in notes] == [how_to_run("06_loyalty", "zh")]
+        setup = [c for c in copy.cells if "remove-input" in c.metadata.get("tags", [])]
+        assert len(setup) == 2 and all(c.metadata["jupyter"]["source_hidden"] for c in setup)
+        assert not any("lang-en" in c.metadata.get("tags", []) for c in copy.cells)
+    student = student_notebook(nb, "zh")
+    assert "exercise-stub" in student.cells[-1].metadata["tags"]
+    assert answer_notebook(nb, "zh").cells[-1].source == nb.cells[-1].source  # the solution
