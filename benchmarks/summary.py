@@ -237,11 +237,16 @@ def main() -> None:
     ap.add_argument("--shape", choices=["duckdb", "pandas", "both"], default="both",
                     help="which log shape(s) to summarise (module docstring)")
     ap.add_argument("--contender", help=argparse.SUPPRESS)
+    ap.add_argument("--generate", help=argparse.SUPPRESS)
     ap.add_argument("--file", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.contender:
         print(json.dumps(run_contender(args.contender, args.file)))
+        return
+    if args.generate:
+        make = generate if args.generate == "duckdb" else generate_pandas
+        make(Path(args.file), args.rows, args.customers)
         return
 
     shapes = ["duckdb", "pandas"] if args.shape == "both" else [args.shape]
@@ -259,12 +264,13 @@ def main() -> None:
 
 def compare(args, shape: str) -> None:
     """crmlab against the hand queries (and lifetimes) on the log of one shape."""
-    if shape == "duckdb":
-        path = WORK / f"tx_{args.rows}_{args.customers}.parquet"
-        generate(path, args.rows, args.customers)
-    else:
-        path = WORK / f"tx_{args.rows}_{args.customers}_pandas.parquet"
-        generate_pandas(path, args.rows, args.customers)
+    suffix = "" if shape == "duckdb" else "_pandas"
+    path = WORK / f"tx_{args.rows}_{args.customers}{suffix}.parquet"
+    if not path.exists():
+        # In a child process: Linux hands a parent's peak RSS (ru_maxrss) down to the children
+        # it starts later, so a log generated in this process would inflate every contender's.
+        subprocess.run([sys.executable, __file__, "--generate", shape, "--file", str(path),
+                        "--rows", str(args.rows), "--customers", str(args.customers)], check=True)
     print(f"[{shape} shape] {args.rows:,} transactions, {args.customers:,} customers "
           f"({path.stat().st_size / 2**20:.0f} MB Parquet)")
     # Interleaved runs, best of each: the machine is shared, so noise hits both alike.

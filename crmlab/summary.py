@@ -73,8 +73,9 @@ PATTERN_COLUMNS = ("frequency", "recency", "T")
 #: Optional summary columns that are part of a customer's pattern when present (compress).
 OPTIONAL_PATTERN_COLUMNS = ("litt", "n_periods")
 
-# A timestamp string carries a zone when a time of day is followed by Z, UTC or an offset.
-_TZ_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$"
+# Which date strings carry a zone is decided by crmlab.io's one detector (io.TZ_PATTERN,
+# io.timezone_flags); a zone is then removed from the end of the value to keep its wall clock.
+_TZ_SUFFIX = r"\s*(Z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
 _SECONDS_PER_DAY = 86400
 
 #: Decimal places to which amounts are rounded before they are summed exactly (module docstring).
@@ -101,12 +102,13 @@ class _Input:
     """
 
     def __init__(self, table, source: str, has_amount: bool, tz_converted: bool, engine=None,
-                 *, policy: bool = False, ledger=None):
+                 *, policy: bool = False, ledger=None, tz_local: bool = False):
         self.table = table
         self.engine = engine
         self.source = source
         self.has_amount = has_amount
-        self.tz_converted = tz_converted
+        self.tz_converted = tz_converted  # dates were instants, now in UTC
+        self.tz_local = tz_local  # dates had a zone, its wall-clock time was kept
         self.policy = policy
         self.ledger = ledger
 
@@ -386,15 +388,6 @@ def _null_string():
     return ibis.null("string")
 
 
-def _tz_flags_pandas(values: pd.Series) -> pd.Series:
-    """True where a value (datetime or string) carries a timezone, for an object column."""
-    def aware(v) -> bool:
-        if isinstance(v, str):
-            return re.search(_TZ_PATTERN, v.strip()) is not None
-        return getattr(v, "tzinfo", None) is not None
-    return values.map(aware).astype(bool)
-
-
 def _prepare_pandas(frame: pd.DataFrame, source: str, engine, ledger=None) -> _Input:
     import ibis
 
@@ -410,21 +403,26 @@ def _prepare_pandas(frame: pd.DataFrame, source: str, engine, ledger=None) -> _I
     df["customer_id"] = cid
 
     date = df["date"]
-    tz_converted = False
+    tz_local = False
     if isinstance(date.dtype, pd.DatetimeTZDtype):
-        date = date.dt.tz_convert("UTC").dt.tz_localize(None)
-        tz_converted = True
+        # the wall-clock time of the stated zone, as read_transactions keeps it
+        date = date.dt.tz_localize(None)
+        tz_local = True
     elif not pd.api.types.is_datetime64_dtype(date):
+        from .io import timezone_flags
+
         non_null = date.dropna()
-        flags = _tz_flags_pandas(non_null)
+        flags = timezone_flags(non_null)
         if flags.any() and not flags.all():
             rows = lambda mask: ", ".join(map(str, non_null.index[mask][:3]))  # noqa: E731
             _refuse_mixed_tz(source, int(flags.sum()), int((~flags).sum()),
                              f"; e.g. rows {rows(flags.to_numpy())} have a timezone, rows "
                              f"{rows(~flags.to_numpy())} do not")
         try:
-            date = _to_datetime(date, utc=bool(flags.any()))
-            tz_converted = bool(flags.any())
+            if flags.any():
+                date = date.map(_wall_clock, na_action="ignore")
+                tz_local = True
+            date = _to_datetime(date)
         except (ValueError, TypeError) as exc:
             raise DataError(
                 f"{source}: column date could not be parsed as dates ({exc}). Read the log with "
@@ -441,15 +439,24 @@ def _prepare_pandas(frame: pd.DataFrame, source: str, engine, ledger=None) -> _I
         df["amount"] = df["amount"].astype("float64")
 
     # A memtable is bound to no backend; _execute runs it on ``engine`` (DuckDB by default).
-    return _Input(ibis.memtable(df), source, has_amount, tz_converted, engine, ledger=ledger)
+    return _Input(ibis.memtable(df), source, has_amount, False, engine, ledger=ledger,
+                  tz_local=tz_local)
 
 
-def _to_datetime(values: pd.Series, utc: bool) -> pd.Series:
+def _wall_clock(value):
+    """A date value without its zone: the wall-clock time it was written in."""
+    if isinstance(value, str):
+        return re.sub(_TZ_SUFFIX, "", value.strip())
+    if getattr(value, "tzinfo", None) is not None:
+        return pd.Timestamp(value).tz_localize(None)
+    return value
+
+
+def _to_datetime(values: pd.Series) -> pd.Series:
     try:
-        out = pd.to_datetime(values, utc=utc)
+        return pd.to_datetime(values)
     except (ValueError, TypeError):
-        out = pd.to_datetime(values, utc=utc, format="mixed")  # e.g. dates with and without time
-    return out.dt.tz_localize(None) if utc else out
+        return pd.to_datetime(values, format="mixed")  # e.g. dates with and without time
 
 
 def _refuse_mixed_tz(source: str, n_aware: int, n_naive: int, examples: str = "") -> None:
@@ -463,7 +470,9 @@ def _refuse_mixed_tz(source: str, n_aware: int, n_naive: int, examples: str = ""
 
 def _string_tz_counts(date, table, source: str) -> int:
     """Number of timezone-aware values in a string date column; refuse a mixture."""
-    aware = date.re_search(_TZ_PATTERN)
+    from .io import TZ_PATTERN
+
+    aware = date.re_search(TZ_PATTERN)
     counts = table.aggregate(
         n_aware=aware.ifelse(1, 0).sum(), n_naive=(~aware).ifelse(1, 0).sum()
     ).execute().iloc[0]
@@ -479,16 +488,18 @@ def _prepare_ibis(table, source: str, engine=None) -> _Input:
     schema = table.schema()
     date = table["date"]
     dtype = schema["date"]
-    tz_converted = False
+    tz_converted = tz_local = False
     if dtype.is_string():
         n_aware = _string_tz_counts(date, table, source)
         if n_aware:
-            date = date.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp())
-            tz_converted = True
-        else:
-            date = date.cast(dt.Timestamp())
+            # the wall-clock time each value was written in, as read_transactions keeps it
+            date = date.strip().re_replace(_TZ_SUFFIX, "")
+            tz_local = True
+        date = date.cast(dt.Timestamp())
     elif dtype.is_timestamp():
         if dtype.timezone is not None:
+            # a zoned timestamp column holds instants: they are taken in UTC (DuckDB's
+            # default engine runs in UTC; on Spark, the session time zone)
             date = date.cast(dt.Timestamp())
             tz_converted = True
     elif dtype.is_date():
@@ -506,19 +517,24 @@ def _prepare_ibis(table, source: str, engine=None) -> _Input:
                 "or read the log with crmlab.read_transactions, which parses amounts."
             )
         cols["amount"] = table["amount"].cast("float64")
-    return _Input(table.select(**cols), source, has_amount, tz_converted, engine)
+    return _Input(table.select(**cols), source, has_amount, tz_converted, engine,
+                  tz_local=tz_local)
 
 
 # --------------------------------------------------------------------------------------------
 # Dates and periods
 # --------------------------------------------------------------------------------------------
 
-def _timestamp(value, name: str, tz_converted: bool) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _timestamp(value, name: str, inp: _Input) -> tuple[pd.Timestamp, pd.Timestamp]:
     """An end bound as ``(given, last included instant)`` (:func:`crmlab.checks.parse_end`):
-    a date means the whole day, a time of day is taken as given."""
+    a date means the whole day, a time of day is taken as given. A bound with a zone is taken
+    as the dates are: its wall-clock time when they kept theirs, in UTC when they were
+    converted to UTC."""
     ts, last = parse_end(value, name)
+    if ts.tzinfo is not None and inp.tz_local:
+        return ts.tz_localize(None), last.tz_localize(None)
     if ts.tzinfo is not None:
-        if not tz_converted:
+        if not inp.tz_converted:
             raise ParameterError(
                 f"{name}={value!r} has a timezone but the transaction dates are naive; pass a "
                 "naive date (e.g. '1997-09-30')."
@@ -880,10 +896,10 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     agg = check_unit(aggregate, "aggregate")
     inp = _prepare(tx, engine, "summarise", dict(customer=customer, date=date, amount=amount,
                                                  encoding=encoding, date_format=date_format))
-    obs = _timestamp(observation_end, "observation_end", inp.tz_converted)
+    obs = _timestamp(observation_end, "observation_end", inp)
     cal = None
     if calibration_end is not None:
-        cal = _timestamp(calibration_end, "calibration_end", inp.tz_converted)
+        cal = _timestamp(calibration_end, "calibration_end", inp)
         if cal[1] >= obs[1]:
             raise ParameterError(
                 f"calibration_end ({_show(cal[0])}) must be before observation_end "
@@ -1071,7 +1087,7 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
     if monetary not in ("total", "mean"):
         raise ParameterError(f"monetary={monetary!r}; use 'total' or 'mean'.")
     inp = _prepare(tx, engine, "rfm_table")
-    when, last = _timestamp(analysis_date, "analysis_date", inp.tz_converted)
+    when, last = _timestamp(analysis_date, "analysis_date", inp)
     t = inp.table
     stats = _input_stats(t, last, inp)
     t = _apply_policy(t, inp, stats)

@@ -212,11 +212,34 @@ def test_parquet_csv_ibis_and_transactions_inputs_agree(log, tmp_path):
         assert got.attrs["excluded_after_end"] == base.attrs["excluded_after_end"]
 
 
-def test_timezone_aware_dates_are_converted_to_utc(log):
+def test_timezone_aware_dates_keep_their_wall_clock_time(log):
+    """As read_transactions reads them: no purchase moves to another day."""
     aware = log.assign(date=log["date"].dt.tz_localize("Asia/Shanghai"))
-    utc = log.assign(date=aware["date"].dt.tz_convert("UTC").dt.tz_localize(None))
-    got = quiet_summarise(aware, observation_end=pd.Timestamp("2020-03-31", tz="UTC"))
-    pd.testing.assert_frame_equal(got, quiet_summarise(utc, observation_end="2020-03-31"))
+    got = quiet_summarise(aware, observation_end=pd.Timestamp("2020-03-31", tz="Asia/Shanghai"))
+    pd.testing.assert_frame_equal(got, quiet_summarise(log, observation_end="2020-03-31"))
+    strings = log.assign(date=log["date"].dt.strftime("%Y-%m-%dT%H:%M:%S+08:00"))
+    pd.testing.assert_frame_equal(quiet_summarise(strings, observation_end="2020-03-31"),
+                                  quiet_summarise(log, observation_end="2020-03-31"))
+
+
+def test_an_offset_never_moves_a_purchase_to_another_day(tmp_path):
+    df = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                       "date": ["2024-01-01T01:00:00+08:00", "2024-01-02T23:30:00-05:00",
+                                "2023-12-31T23:59:59Z"],
+                       "amount": [1.0, 2.0, 3.0]})
+    con = ibis.duckdb.connect()
+    con.create_table("tz", df)
+    for tx in (df, con.table("tz")):
+        got = quiet_summarise(tx, observation_end="2024-01-02", time_unit="D")
+        assert got.loc["a", "first_purchase"] == pd.Timestamp("2024-01-01 01:00")
+        assert got.loc["a", "last_purchase"] == pd.Timestamp("2024-01-02 23:30")
+        assert got.loc["a", "frequency"] == 1 and got.loc["b", "T"] == 2
+    df.to_csv(tmp_path / "tz.csv", index=False)
+    by_path = quiet_summarise(tmp_path / "tz.csv", observation_end="2024-01-02")
+    by_reader = quiet_summarise(crmlab.read_transactions(tmp_path / "tz.csv"),
+                                observation_end="2024-01-02")
+    pd.testing.assert_frame_equal(by_path, by_reader)
+    assert by_path.loc["a", "first_purchase"] == pd.Timestamp("2024-01-01 01:00")
 
 
 @pytest.mark.parametrize("name", list(BENCHMARKS))
