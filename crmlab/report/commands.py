@@ -109,8 +109,10 @@ def _run(args) -> int:
 
 def _new_chapter(args) -> int:
     from .chapters import new_chapter
+    from .profiles import project_path
 
-    text, notebook = new_chapter(args.name, args.notebooks)
+    # the folder crmlab build reads (the project's notebooks/ when run from elsewhere)
+    text, notebook = new_chapter(args.name, project_path(args.notebooks))
     print(f"crmlab new-chapter: wrote {text} (the text source) and {notebook} (its paired "
           f"notebook).\n"
           f"Write the chapter in either file:\n"
