@@ -293,3 +293,27 @@ def test_dietary_matches_the_parameter_file_not_the_stats_file():
     np.testing.assert_allclose(mbg.params_[["r", "alpha", "a", "b"]], [0.63, 3.78, 1.71, 1.12], atol=0.006)
     assert round(clv.fit("bgnbd", s).log_likelihood_) == -1666
     assert abs(bg.log_likelihood_ - (-1910.97603573071)) > 200
+
+
+def test_validation_tools_and_figures_take_cnbdk():
+    from crmlab.clv import plots
+
+    s = with_litt("grocery")
+    m = clv.fit("mbgcnbdk", s)
+    nbd = clv.fit("mbgnbd", s)
+    tx = load_benchmark("grocery")
+    track = clv.tracking(m, tx, s)
+    col = "predicted (cumulative)"
+    # the expected repeat purchases of the calibration period come from pmf-free sums; they are
+    # close to MBG/NBD's (both fitted to the same counts) and to what happened
+    cal = int(track.attrs["calibration_end_period"])
+    actual = track["actual (cumulative)"].iloc[cal - 1]
+    assert abs(track[col].iloc[cal - 1] - actual) < 0.05 * actual
+    assert abs(track[col].iloc[cal - 1] - clv.tracking(nbd, tx, s)[col].iloc[cal - 1]) < 0.05 * actual
+    chi = clv.chi2_frequency(m, s)
+    assert chi["expected"].sum() == pytest.approx(len(s), rel=1e-6)
+    by = clv.conditional_by_frequency(m, s)
+    assert by["customers"].sum() == len(s)
+    fig = plots.plot_p_alive_matrix(m, T=52, lang="en")
+    assert fig.crmlab_caption
+    plots.plot_expected_matrix(m, t=52, T=52, lang="zh")

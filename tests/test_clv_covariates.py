@@ -180,3 +180,15 @@ def test_covariates_only_for_paretonbd_and_bgnbd():
         clv.fit("mbgnbd", f, covariates=["z1"])
     with pytest.raises(ParameterError, match="penalizer"):
         clv.fit("bgnbd", f, covariates=["z1"], penalizer=0.1)
+
+
+def test_population_tools_use_the_baseline(world):
+    from crmlab.clv import plots
+
+    key, f, m = world
+    base = clv.from_params(key, dict(m.params_.iloc[:4]), time_unit="W")
+    np.testing.assert_allclose(m.pmf([0, 1, 2], 10.0), base.pmf([0, 1, 2], 10.0), rtol=1e-12)
+    fig = plots.plot_p_alive_matrix(m, T=52, lang="en")
+    assert fig.crmlab_caption
+    tab = clv.fit_table({"cov": m})
+    assert tab.loc["cov", "purchase:z1"] == m.params_["purchase:z1"]

@@ -290,15 +290,18 @@ class _Covariates:
         return pd.Series(self._k_expected(self._theta_rows(self._theta, slice(None)), t), index=idx,
                          name="expected_purchases")
 
+    def _baseline(self):
+        """A customer with all covariates zero: the plain model's four parameters."""
+        return self._theta[:4]
+
     def pmf(self, n, t):
         """P(X(t) = n) for a new customer with all covariates zero (the baseline)."""
         self._check_fitted()
-        theta = self._theta
-        try:
-            self._theta = theta[:4]
-            return super().pmf(n, t)
-        finally:
-            self._theta = theta
+        t = float(self._check_t(t))
+        n = np.asarray(n)
+        if np.any(n < 0) or np.any(n != np.round(n)):
+            raise ParameterError(f"n={n!r} must be a non-negative whole number of purchases.")
+        return self._k_pmf(self._baseline(), n, t)
 
 
 class ParetoNBDCovariates(_Covariates, ParetoNBD):

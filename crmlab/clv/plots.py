@@ -92,7 +92,7 @@ def plot_p_alive_matrix(model, *, T: float, max_frequency: int = 20, lang: str =
     """Heatmap of P(alive) over frequency and recency for customers of age ``T``."""
     i18n.check_lang(lang)
     x, tx, TT = _grid(model, max_frequency, T)
-    z = model._k_p_alive(model._theta, x, tx, TT).reshape(max_frequency + 1, 41)
+    z = model._k_p_alive(model._baseline(), x, tx, TT).reshape(max_frequency + 1, 41)
     return _heat(z, T, model.time_unit_, "clv-p-alive", i18n.t("clv.fig_palive", lang),
                  i18n.t("clv.p_alive", lang), lang)
 
@@ -101,7 +101,7 @@ def plot_expected_matrix(model, *, t: float, T: float, max_frequency: int = 20, 
     """Heatmap of expected purchases in the next ``t`` periods over frequency and recency."""
     i18n.check_lang(lang)
     x, tx, TT = _grid(model, max_frequency, T)
-    z = model._k_cond(model._theta, float(t), x, tx, TT).reshape(max_frequency + 1, 41)
+    z = model._k_cond(model._baseline(), float(t), x, tx, TT).reshape(max_frequency + 1, 41)
     unit = _unit(model.time_unit_, lang)
     cap = i18n.t("clv.fig_expected", lang, t=t, unit=unit)
     return _heat(z, T, model.time_unit_, "clv-expected", cap, cap, lang)

@@ -39,6 +39,10 @@ class ContinuousPredictions:
         check_frt(x, tx, T, self.name)
         return data.index, x, tx, T
 
+    def _baseline(self):
+        """The parameters the population-level kernels use (without covariates: all of them)."""
+        return self._theta
+
     def _theta_rows(self, theta, sl):
         """The parameters of rows ``sl`` of the last ``_pred_data``: ``theta`` itself, or per-row
         arrays for a model with covariates."""
