@@ -745,14 +745,13 @@ def data_ledger(tx, *, path: str | os.PathLike | None = None, name: str | None =
     lang = _lang(None)
     label = {"zh": "数据", "en": "Data"}[lang]
     data = {"text/plain": f"{label}: {info['name']} — {ledger.get('rows_kept', '?')} rows"}
-    if hasattr(tx, "frame") and {"customer_id", "date"} <= set(tx.frame.columns):
-        # The customers in order of first purchase: pseudonyms C00001... in figures, tables
-        # and raw outputs follow this order (crmlab.pseudonyms).
-        from .pseudonyms import IDS_MIME, Pseudonyms
+    if hasattr(tx, "frame") and "customer_id" in tx.frame.columns:
+        # The customers in pseudonym order: C00001... in figures, tables and raw outputs
+        # follow it (crmlab.pseudonyms).
+        from .pseudonyms import IDS_MIME, Pseudonyms, registry_order
 
         global _IDS
-        order = (tx.frame.sort_values(["date", "customer_id"], kind="stable")["customer_id"]
-                 .astype(str).drop_duplicates().tolist())
+        order = registry_order(tx.frame["customer_id"].unique())
         _IDS = _IDS or Pseudonyms()
         _IDS.register(order)
         data[IDS_MIME] = order
