@@ -622,7 +622,8 @@ _BOOL_ZH = {True: "是", False: "否"}
 
 
 def show_table(frame, key: str | None = None, caption: str | None = None, *, id_columns=None,
-               digits: int = 3, note: str | None = None, max_rows: int = 60) -> None:
+               digits: int = 3, note: str | None = None, max_rows: int = 60,
+               percent=None) -> None:
     """Display a table with a key and caption; the report renders it from the data.
 
     Parameters
@@ -642,6 +643,10 @@ def show_table(frame, key: str | None = None, caption: str | None = None, *, id_
         Rows shown in the report (the caption says how many there are in all).
     note : str, optional
         A source or note printed under the table.
+    percent : list of str or bool, optional
+        Columns holding shares, printed by the report as percentages (0.159 → 15.9%). By
+        default every column whose name has the word ``share`` (``share_customers``,
+        ``value_share``...); ``True`` means every numeric column, ``False`` none.
     """
     import pandas as pd
 
@@ -671,15 +676,40 @@ def show_table(frame, key: str | None = None, caption: str | None = None, *, id_
         if show_index and any(n in names for n in raw.index.names if n):
             id_columns.append("__index__")
         id_columns = [c if c == "__index__" else str(_label(c, lang)) for c in id_columns]
+    raw = frame.to_frame() if isinstance(frame, pd.Series) else frame
     shown = localise(frame, lang)
     payload = table_payload(shown, id_columns=id_columns, customer_col=customer_col,
                             max_rows=max_rows)
     payload["digits"] = int(digits)
+    payload["percent_columns"] = _percent_columns(raw, payload["columns"], percent)
     text = f"{caption}\n{shown.to_string(max_rows=30)}"
     html_table = shown.to_html(max_rows=30, escape=True, border=0)  # pandas escapes cell text
     _display({TABLE_MIME: payload, "text/html": f"<p><b>{html.escape(caption)}</b></p>"
               + html_table, "text/plain": text},
              {"kind": "table", "key": key, "caption": str(caption), "note": note})
+
+
+_SHARE_WORD = re.compile(r"(^|_)share(_|$)")
+
+
+def _percent_columns(raw, shown_columns: list[str], percent) -> list[str]:
+    """The shown (localised) names of the columns of ``raw`` to print as percentages."""
+    import pandas as pd
+
+    if percent is False:
+        return []
+    picked = []
+    for j, col in enumerate(raw.columns):
+        name = "_".join(map(str, col)) if isinstance(col, tuple) else str(col)
+        if percent is True:
+            hit = pd.api.types.is_numeric_dtype(raw.iloc[:, j])
+        elif percent:
+            hit = col in percent or name in percent
+        else:
+            hit = bool(_SHARE_WORD.search(name))
+        if hit and j < len(shown_columns):
+            picked.append(shown_columns[j])
+    return picked
 
 
 def _label(name, lang):
@@ -756,3 +786,55 @@ def data_ledger(tx, *, path: str | os.PathLike | None = None, name: str | None =
         _IDS.register(order)
         data[IDS_MIME] = order
     _display(data, info)
+
+
+# --------------------------------------------------------------------------------------------
+# Narrative that follows the data (templates of crmlab/report/text.yml)
+# --------------------------------------------------------------------------------------------
+def _narrative(key: str, text: dict[str, str]) -> None:
+    lang = _lang(None)
+    _display({"text/markdown": text[lang], "text/plain": text[lang]},
+             {"kind": "narrative", "key": key, "text": text})
+
+
+def say(*keys: str, **values) -> dict[str, str]:
+    """Display generated narrative: the catalogue templates ``keys`` filled with ``values``.
+
+    The templates live in ``crmlab/report/text.yml`` (zh and en, named placeholders); several
+    keys are joined into one paragraph. A value may be ``{"zh": ..., "en": ...}``. The report
+    renders the text as narrative markdown (headings ``##`` included, so a heading can carry a
+    parameter: ``nb.say("rfm.h.scores", n_bins=n_bins)``). Returns the text in both languages.
+    """
+    from . import narrative
+
+    if not keys:
+        raise ParameterError("say: give at least one text key, e.g. nb.say('rfm.method', ...).")
+    parts = [narrative.render_all(k, **values) for k in keys]
+    sep = {"zh": "", "en": " "}
+    text = {lang: sep[lang].join(p[lang] for p in parts) for lang in i18n.LANGS}
+    _narrative("+".join(keys), text)
+    return text
+
+
+def describe_data(tx, *, time_unit: str = "W", extra: tuple = ()) -> dict:
+    """Display the chapter's generated data paragraph and record the data facts.
+
+    The facts (:func:`crmlab.narrative.data_facts`: data set name, customers, orders, date
+    span, calibration/holdout split, time unit, currency) go into the output metadata, where
+    the report's introduction and conclusion find them. CDNOW's provenance sentence appears
+    only when the data set is CDNOW. ``extra`` keys (e.g. the chapter's simulated cases) are
+    appended to the paragraph. Returns the facts.
+    """
+    from . import narrative
+
+    facts = narrative.data_facts(tx, time_unit=time_unit)
+    _display({"text/plain": f"facts: {facts['customers']} customers, {facts['orders']} orders"},
+             {"kind": "facts", "facts": _jsonable(facts)})
+    keys = ["data.summary"]
+    if facts["is_cdnow"]:
+        keys.append("data.cdnow")
+    elif facts["simulated"]:
+        keys.append("data.simulated")
+    keys += list(extra)
+    say(*keys, **{k: v for k, v in facts.items() if k not in ("is_cdnow", "simulated")})
+    return facts

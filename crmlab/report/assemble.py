@@ -92,6 +92,8 @@ class Chapter:
     html: str = ""
     executed: bool = False  # any code cell has outputs (a student handout has none)
     customer_ids: list = field(default_factory=list)  # registered by data_ledger, in order
+    facts: dict = field(default_factory=dict)  # data facts (crmlab.notebook.describe_data)
+    lang: str = ""
 
 
 def _tags(cell) -> set[str]:
@@ -127,6 +129,7 @@ def read_chapter(path: Path, name: str, number: int, lang: str, *,
     skip_tags = SKIP_TAGS if skip_tags is None else set(skip_tags)
     nb = nbformat.read(path, as_version=4)
     chapter = Chapter(name=name, number=number)
+    chapter.lang = lang
     injected = (nb.metadata.get("papermill") or {}).get("parameters") or {}
     for cell in nb.cells:
         tags = _tags(cell)
@@ -176,6 +179,12 @@ def _read_output(chapter: Chapter, out, *, show_code: bool) -> None:
         elif what == "ledger":
             chapter.ledgers.append(meta)
             chapter.customer_ids.extend(data.get(IDS_MIME) or [])
+        elif what == "narrative":  # generated prose: rendered like the chapter's own markdown
+            text = (meta.get("text") or {}).get(chapter.lang or "", "")
+            if text:
+                chapter.blocks.append(("markdown", text))
+        elif what == "facts" and not chapter.facts:
+            chapter.facts = dict(meta.get("facts") or {})
         return
     if not show_code:
         return
@@ -219,7 +228,11 @@ def _markdown():
     return mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
 
 
-def _fmt_cell(value, digits: int) -> str:
+def _fmt_cell(value, digits: int, percent: bool = False) -> str:
+    if percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        from ..narrative import percent as _pct
+
+        return _pct(value)
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value)
     if isinstance(value, int):
@@ -308,6 +321,7 @@ def render_table(payload: dict, meta: dict, lang: str, ids: Pseudonyms) -> str:
     esc = html.escape
     digits = int(payload.get("digits", 3))
     id_cols = set(payload.get("id_columns") or [])
+    pct_cols = set(payload.get("percent_columns") or [])
     columns = payload.get("columns") or []
     show_index = payload.get("show_index", True)
     head = []
@@ -323,7 +337,7 @@ def render_table(payload: dict, meta: dict, lang: str, ids: Pseudonyms) -> str:
         for col, value in zip(columns, row):
             value = ids(value) if col in id_cols else value
             is_num = isinstance(value, (int, float)) and not isinstance(value, bool)
-            cells.append((_fmt_cell(value, digits), is_num, False))
+            cells.append((_fmt_cell(value, digits, col in pct_cols), is_num, False))
         body.append(cells)
     widths = column_widths(head, [[(t, n) for t, n, _ in r] for r in body])
     layout, groups = table_layout(widths)
@@ -491,8 +505,13 @@ def _env():
 
 def assemble(chapters: list[Chapter], *, profile, lang: str, bib: dict,
              show_ids: bool = False, built_at: _dt.datetime | None = None,
-             embed_fonts: bool = True) -> str:
+             embed_fonts: bool = True, thesis: bool | None = None) -> str:
     """The whole thesis as one self-contained HTML string.
+
+    With ``thesis`` (the default for every profile but a single-notebook handout, whose
+    profile is named ``handout``) the chapters are framed as a thesis
+    (:mod:`crmlab.report.thesis`): 第1章 绪论 first, the analysis chapters numbered from 2,
+    结论与展望 last, a generated abstract opening and, in Chinese, an English ABSTRACT.
 
     With ``embed_fonts`` (the default) the page carries WOFF2 subsets of its CJK fonts
     (:func:`crmlab.report.fonts.embed_fonts`), so it renders without Chinese system fonts.
@@ -500,6 +519,13 @@ def assemble(chapters: list[Chapter], *, profile, lang: str, bib: dict,
     ids = Pseudonyms(enabled=not show_ids)
     for ch in chapters:  # the order data_ledger registered, as the kernels drew figures
         ids.register(ch.customer_ids)
+    if thesis is None:
+        thesis = getattr(profile, "name", "") != "handout"
+    frame = None
+    if thesis:
+        from . import thesis as _thesis
+
+        chapters, frame = _thesis.frame(list(chapters), profile, lang)
     number_items(chapters, lang)
     cited: list[str] = []
     for ch in chapters:
@@ -523,7 +549,9 @@ def assemble(chapters: list[Chapter], *, profile, lang: str, bib: dict,
         lang=lang, profile=profile, chapters=chapters, refs=refs, keywords=keywords,
         css=Markup(css), env=env_info, seeds=seeds, param_rows=param_rows, built=built,
         show_ids=show_ids, Markup=Markup, t=lambda key, **kw: i18n.t(key, lang, **kw),
-        abstract_intro=profile.text("abstract", lang))
+        abstract_intro=frame.abstract_intro if frame else profile.text("abstract", lang),
+        english=frame.english if frame else {}, thesis=bool(frame),
+        acknowledgements=profile.text("acknowledgements", lang))
     if embed_fonts:
         from .fonts import embed_fonts as _embed
 

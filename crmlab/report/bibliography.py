@@ -94,6 +94,11 @@ def gbt7714(entry: Entry) -> str:
         edition = f" {_ordinal(entry['edition'])} ed." if entry["edition"] else ""
         place = f"{entry['address']}: " if entry["address"] else ""
         text = f"{author}. {title}[M].{edition} {place}{entry['publisher']}, {entry['year']}."
+    elif kind == "inproceedings":
+        pages = f": {_pages(entry, '-')}" if entry["pages"] else ""
+        place = f"{entry['address']}: " if entry["address"] else ""
+        text = (f"{author}. {title}[C]//{entry['booktitle']}. {place}{entry['publisher']}, "
+                f"{entry['year']}{pages}.")
     else:
         vol = f", {entry['volume']}" if entry["volume"] else ""
         issue = f"({entry['issue']})" if entry["issue"] else ""
@@ -121,6 +126,10 @@ def apa(entry: Entry) -> str:
     if kind == "book":
         edition = f" ({_ordinal(entry['edition'])} ed.)" if entry["edition"] else ""
         text = f"{author} ({entry['year']}). *{title}*{edition}. {entry['publisher']}."
+    elif kind == "inproceedings":
+        pages = f" (pp. {_pages(entry, '–')})" if entry["pages"] else ""
+        text = (f"{author} ({entry['year']}). {title}. In *{entry['booktitle']}*{pages}. "
+                f"{entry['publisher']}.")
     else:
         vol = f", {entry['volume']}" if entry["volume"] else ""
         issue = f"({entry['issue']})" if entry["issue"] else ""

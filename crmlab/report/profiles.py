@@ -42,7 +42,7 @@ from .chapters import discover, select
 
 PROFILE_KEYS = {"title", "subtitle", "author", "supervisor", "institution", "date", "dataset",
                 "keywords", "languages", "parameters", "chapters", "abstract", "description",
-                "only", "exclude"}
+                "acknowledgements", "only", "exclude"}
 DEFAULT_PROFILES_DIR = Path("reports") / "profiles"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

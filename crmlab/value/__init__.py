@@ -29,7 +29,9 @@ from __future__ import annotations
 from .concentration import (
     PYRAMID_TIERS, Pyramid, WhaleCurve, concentration, gini, lorenz, pyramid, whale_curve,
 )
-from .ladder import LADDER, ladder_transitions, loyalty_ladder
+from .ladder import (LADDER, UNOBSERVABLE, climb_share, ladder_counts, ladder_moves,
+                     ladder_snapshots, ladder_strategies, ladder_transitions, loyalty_ladder,
+                     purchases_between)
 from .mcda import (
     RANDOM_INDEX, AhpResult, EntropyResult, ahp_weights, entropy_weights, minmax, topsis,
     weighted_score,
@@ -68,7 +70,8 @@ __all__ = [
     "VALUE_COMPONENTS", "COST_COMPONENTS", "default_constructs", "delivered_value",
     "cronbach_alpha", "reliability", "factor_loadings", "loyalty_regression",
     # loyalty ladder
-    "LADDER", "loyalty_ladder", "ladder_transitions",
+    "LADDER", "loyalty_ladder", "ladder_transitions", "UNOBSERVABLE", "ladder_snapshots",
+    "ladder_counts", "ladder_moves", "climb_share", "ladder_strategies", "purchases_between",
     # figures
     "plot_lorenz", "plot_whale", "plot_pyramid", "plot_value_matrix", "plot_delivered_value",
     "item_label", "plot_loadings",
