@@ -1,5 +1,5 @@
-"""The ``build``, ``handouts``, ``run`` and ``new-chapter`` subcommands; ``crmlab.cli`` calls
-:func:`add_commands`.
+"""The ``build``, ``handouts``, ``run``, ``new-chapter`` and ``cache`` subcommands;
+``crmlab.cli`` calls :func:`add_commands`.
 
 Errors propagate as crmlab errors; ``crmlab.cli.main`` turns a ParameterError into exit code 2
 and a BuildError into exit code 1. A ``--keep-going`` build with failed chapters returns 1.
@@ -11,10 +11,13 @@ import argparse
 import sys
 
 
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--notebooks", default="notebooks", metavar="DIR",
                    help="folder of the chapter notebooks (default: notebooks)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run every chapter and render everything again instead of reusing "
+                        "unchanged results from the cache ($CRMLAB_CACHE, default "
+                        "~/.cache/crmlab)")
 
 
 def add_commands(subparsers) -> None:
@@ -69,13 +72,25 @@ def add_commands(subparsers) -> None:
                    help="folder of the chapter notebooks (default: notebooks)")
     n.set_defaults(func=_new_chapter)
 
+    c = subparsers.add_parser(
+        "cache", help="show or clear the cache of executed chapters and rendered reports",
+        description="The cache lives in $CRMLAB_CACHE (default ~/.cache/crmlab); its size is "
+                    "bounded by $CRMLAB_CACHE_SIZE (default 2G), least recently used first.")
+    c.set_defaults(func=_cache_info)
+    c_sub = c.add_subparsers(dest="cache_command", metavar="SUBCOMMAND")
+    clear = c_sub.add_parser("clear", help="remove every cached execution and rendering")
+    clear.set_defaults(func=_cache_clear)
+    info = c_sub.add_parser("info", help="where the cache is, its entries and size")
+    info.set_defaults(func=_cache_info)
+
 
 def _build(args) -> int:
     from .builder import build
 
     result = build(args.profile, lang=args.lang, overrides=args.param, jobs=args.jobs,
                    keep_going=args.keep_going, show_code=args.show_code, show_ids=args.show_ids,
-                   out=args.out, notebooks_dir=args.notebooks, pdf=not args.no_pdf)
+                   out=args.out, notebooks_dir=args.notebooks, pdf=not args.no_pdf,
+                   cache=not args.no_cache)
     for lang, files in result.outputs.items():
         for path in files.values():
             print(path)
@@ -90,7 +105,7 @@ def _handouts(args) -> int:
     from .builder import handouts
 
     made = handouts(lang=args.lang, out=args.out, notebooks_dir=args.notebooks, jobs=args.jobs,
-                    pdf=not args.no_pdf)
+                    pdf=not args.no_pdf, cache=not args.no_cache)
     for kinds in made.values():
         for paths in kinds.values():
             for path in paths:
@@ -102,7 +117,7 @@ def _run(args) -> int:
     from .builder import run_chapter
 
     res = run_chapter(args.chapter, overrides=args.param, notebooks_dir=args.notebooks,
-                      out=args.out)
+                      out=args.out, cache=not args.no_cache)
     print(res.output)
     return 0
 
@@ -124,4 +139,35 @@ def _new_chapter(args) -> int:
           f"(\"Writing a chapter\").\n"
           f"Try it: crmlab run {text.stem} --notebooks {text.parent} -p dataset=cdnow-sample. "
           f"`crmlab build` and `crmlab handouts` include it (no profile edit).")
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _cache_clear(args) -> int:
+    from .cache import Cache
+
+    cache = Cache()
+    n, size = cache.clear()
+    print(f"crmlab cache: removed {n} entries ({_size(size)}) from {cache.root}")
+    return 0
+
+
+def _cache_info(args) -> int:
+    from .cache import Cache
+
+    cache = Cache()
+    entries = cache.entries()
+    print(f"crmlab cache: {cache.root}")
+    for kind in ("executions", "renders"):
+        mine = [e for e in entries if e.kind == kind]
+        print(f"  {kind:<11} {len(mine):5d} entries  {_size(sum(e.size for e in mine))}")
+    print(f"  bound       {_size(cache.max_bytes)} (CRMLAB_CACHE_SIZE), least recently used "
+          "entries go first")
     return 0

@@ -5,6 +5,11 @@ Each chapter runs in its own ``python -m papermill`` subprocess (one kernel each
 working directory is the caller's, so a relative ``dataset`` path means what the user typed,
 and :data:`crmlab.notebook.NOTEBOOKS_ENV` tells :func:`crmlab.notebook.setup` where the source
 notebooks are.
+
+With a :class:`~crmlab.report.cache.Cache`, a chapter whose key (source, parameters, data,
+code, lock files) is unchanged is not run: its executed notebook and log are copied from the
+cache, and the progress line says ``cached`` instead of the run time. Only successful runs
+are stored.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class RunResult:
     ok: bool
     seconds: float
     error: str | None = None  # "cell 7 (In [5]): ValueError: ..."
+    cached: bool = False  # reused from the execution cache (not run)
+    key: str | None = None  # execution cache key (None without a cache)
 
     def describe_failure(self) -> str:
         return (f"chapter {self.run.chapter} ({self.run.lang}) failed: {self.error}\n"
@@ -70,14 +77,19 @@ def _log_tail(log: Path, n: int = 6) -> str:
     return " | ".join(lines[-n:])
 
 
+def _write_parameters(run: ChapterRun, log: Path) -> Path:
+    params_file = log.with_suffix(".parameters.yml")
+    params_file.write_text(yaml.safe_dump(run.parameters, allow_unicode=True, sort_keys=True),
+                           encoding="utf-8")
+    return params_file
+
+
 def execute_one(run: ChapterRun, output: Path, log: Path, *, cwd: Path | None = None,
                 timeout: int | None = None) -> RunResult:
     """Run one chapter with papermill into ``output``; the log goes to ``log``."""
     output.parent.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
-    params_file = log.with_suffix(".parameters.yml")
-    params_file.write_text(yaml.safe_dump(run.parameters, allow_unicode=True, sort_keys=True),
-                           encoding="utf-8")
+    params_file = _write_parameters(run, log)
     cmd = [sys.executable, "-m", "papermill", str(run.source), str(output),
            "-f", str(params_file), "-k", KERNEL, "--cwd", str(cwd or Path.cwd()),
            "--log-output", "--no-progress-bar"]
@@ -100,6 +112,45 @@ def execute_one(run: ChapterRun, output: Path, log: Path, *, cwd: Path | None = 
                      error or f"papermill exited with {proc.returncode}: {_log_tail(log)}")
 
 
+def from_cache(run: ChapterRun, output: Path, log: Path, cache, key: str) -> RunResult | None:
+    """The cached execution of ``run`` copied to ``output`` and ``log``, or None (a miss)."""
+    entry = cache.get("executions", key, needs=("notebook.ipynb", "run.log"))
+    if entry is None or not cache.copy_out(entry, "notebook.ipynb", output):
+        return None
+    try:
+        original = entry.file("run.log").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    first = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.meta.get("created", 0)))
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(f"# reused from the crmlab execution cache: entry {key[:16]}, run {first} "
+                   f"in {entry.meta.get('seconds', 0):.1f} s (--no-cache runs it again)\n"
+                   + original, encoding="utf-8")
+    _write_parameters(run, log)
+    return RunResult(run, output, log, True, 0.0, cached=True, key=key)
+
+
+def execute_cached(run: ChapterRun, output: Path, log: Path, *, cache=None,
+                   key: str | None = None, parts: dict | None = None,
+                   cwd: Path | None = None, timeout: int | None = None,
+                   on_start=None) -> RunResult:
+    """:func:`execute_one` through the cache: reuse the entry ``key``, or run and store the
+    result if the run succeeded (a failed run is never stored)."""
+    if cache is not None and key is not None:
+        hit = from_cache(run, output, log, cache, key)
+        if hit is not None:
+            return hit
+    if on_start is not None:
+        on_start(run)
+    res = execute_one(run, output, log, cwd=cwd, timeout=timeout)
+    res.key = key
+    if res.ok and cache is not None and key is not None:
+        cache.put("executions", key, {"notebook.ipynb": output, "run.log": log},
+                  meta={"chapter": run.chapter, "lang": run.lang, "seconds": res.seconds,
+                        "parameters": run.parameters, "parts": parts or {}})
+    return res
+
+
 class Progress:
     """Per-chapter status with elapsed time, printed as lines (and a total at the end)."""
 
@@ -110,6 +161,7 @@ class Progress:
         self.lock = threading.Lock()
         self.total = len(runs)
         self.done = 0
+        self.width = max((len(r.label) for r in runs), default=10) + 2
 
     def _say(self, text: str) -> None:
         if self.enabled:
@@ -117,37 +169,48 @@ class Progress:
                 print(text, file=self.stream, flush=True)
 
     def started(self, run: ChapterRun) -> None:
-        self._say(f"  … {run.label:<28} running")
+        self._say(f"  … {run.label:<{self.width}} running")
 
     def finished(self, result: RunResult) -> None:
         with self.lock:
             self.done += 1
             done = self.done
-        mark = "ok " if result.ok else "FAILED"
-        self._say(f"  {'✓' if result.ok else '✗'} {result.run.label:<28} {mark} "
-                  f"{result.seconds:6.1f} s   [{done}/{self.total}, "
-                  f"{time.perf_counter() - self.start:.1f} s total]")
+        if result.cached:
+            what = "cached"
+        else:
+            what = f"{result.seconds:.1f} s" + ("" if result.ok else "  FAILED")
+        self._say(f"  {'✓' if result.ok else '✗'} {result.run.label:<{self.width}}{what:<10}"
+                  f"  [{done}/{self.total}, {time.perf_counter() - self.start:.1f} s total]")
 
 
 def execute_all(runs: list[ChapterRun], out_dirs: dict[str, Path], *, jobs: int = 2,
                 keep_going: bool = False, cwd: Path | None = None,
-                progress: Progress | None = None) -> list[RunResult]:
+                progress: Progress | None = None, cache=None,
+                fingerprints=None) -> list[RunResult]:
     """Run every chapter (up to ``jobs`` at once). ``out_dirs[lang]`` receives
     ``executed/<chapter>.ipynb`` and ``executed/<chapter>.log``.
 
     Without ``keep_going`` no new chapter starts after a failure (running ones finish).
+    With ``cache`` (a :class:`~crmlab.report.cache.Cache`), unchanged chapters are copied
+    from it; ``fingerprints`` (a :class:`~crmlab.report.cache.Fingerprints`) computes the keys.
     """
     stop = threading.Event()
     results: dict[int, RunResult] = {}
+    keys: dict[int, tuple[str, dict]] = {}
+    if cache is not None:
+        from .cache import Fingerprints
+
+        fingerprints = fingerprints or Fingerprints(cwd=cwd or Path.cwd())
+        keys = {i: fingerprints.chapter(run) for i, run in enumerate(runs)}
 
     def work(i: int, run: ChapterRun):
         if stop.is_set():
             return
         base = out_dirs[run.lang] / "executed"
-        if progress:
-            progress.started(run)
-        res = execute_one(run, base / f"{run.chapter}.ipynb", base / f"{run.chapter}.log",
-                          cwd=cwd)
+        key, parts = keys.get(i, (None, None))
+        res = execute_cached(run, base / f"{run.chapter}.ipynb", base / f"{run.chapter}.log",
+                             cache=cache, key=key, parts=parts, cwd=cwd,
+                             on_start=progress.started if progress else None)
         results[i] = res
         if progress:
             progress.finished(res)
