@@ -3,10 +3,11 @@
 A report shows pseudonyms instead of customer ids unless it is built with ``--show-ids``:
 in tables, in figures (tick labels, labelled points, legends) and in the raw outputs shown
 with ``--show-code``. One numbering serves all of them. :func:`crmlab.notebook.data_ledger`
-registers the customers of a run in the order of their first purchase (then by id) and
-records that order with the ledger; the kernel draws a second, pseudonymised copy of each
-figure that shows an id, and the report numbers the ids the same way (ids no ledger
-registered get the next numbers, in order of first appearance).
+registers the customers of a run in :func:`registry_order` and records that order with the
+ledger; the kernel draws a second, pseudonymised copy of each figure that shows an id, and the
+report numbers the ids the same way (ids no ledger registered get the next numbers, in order
+of first appearance). The order is a keyed hash of each id, so a pseudonym says nothing about
+the id, its size or the customer's first purchase (ids are often issued in that order).
 
 Ids are found by exact match: a label, a table cell or a text that *is* an id. Inside longer
 text (a printed line, a legend entry) a token is replaced when it is an id that contains a
@@ -16,6 +17,7 @@ purely numeric ids are replaced only where they stand alone.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 
@@ -30,6 +32,16 @@ _TOKEN = re.compile(r"[^\s,;:()\[\]{}'\"|=<>/]+")
 def pseudonym(n: int) -> str:
     """The ``n``-th pseudonym (1-based): ``C00001``."""
     return f"C{n:05d}"
+
+
+def registry_order(ids: Iterable) -> list[str]:
+    """The distinct ``ids`` (as text) in pseudonym order: sorted by a BLAKE2b hash keyed with
+    a digest of the whole id set. Deterministic for a data set, independent of row order, and
+    unrelated to the ids' own order; without the full id list the order cannot be redone."""
+    distinct = sorted({str(v) for v in ids})
+    key = hashlib.sha256("\n".join(distinct).encode("utf-8")).digest()
+    return sorted(distinct, key=lambda v: hashlib.blake2b(v.encode("utf-8"), key=key,
+                                                          digest_size=16).digest())
 
 
 class Pseudonyms:

@@ -22,7 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from crmlab.pseudonyms import (IDS_MIME, PNG_PSEUDO_MIME, Pseudonyms, pseudonym,
-                               pseudonymise_figure, replace_ids)
+                               pseudonymise_figure, registry_order, replace_ids)
 from crmlab.report import assemble as asm
 from crmlab.report import build, load_profile
 
@@ -86,12 +86,6 @@ def leaked(text: str) -> list[str]:
     return [cid for cid in IDS if cid in text or cid.split("-")[1] in text]
 
 
-def first_purchase_order(data: Path) -> list[str]:
-    frame = pd.read_csv(data, dtype={"customer_id": str}, parse_dates=["date"])
-    return (frame.sort_values(["date", "customer_id"], kind="stable")["customer_id"]
-            .drop_duplicates().tolist())
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("privacy")
@@ -126,9 +120,10 @@ def test_no_real_id_in_html_text_alt_text_or_pdf(report):
 
 
 def test_one_numbering_for_tables_raw_outputs_and_figures(report):
-    order = first_purchase_order(report["data"])
+    frame = pd.read_csv(report["data"], dtype={"customer_id": str}, parse_dates=["date"])
+    order = registry_order(frame["customer_id"])
     ledger = next(o for o in outputs(report["executed"]) if IDS_MIME in o.get("data", {}))
-    assert ledger["data"][IDS_MIME] == order  # registered in order of first purchase
+    assert ledger["data"][IDS_MIME] == order
     totals = pd.read_csv(report["data"], dtype={"customer_id": str}).groupby(
         "customer_id")["amount"].sum().sort_values(ascending=False)
     best = pseudonym(order.index(totals.index[0]) + 1)
@@ -159,6 +154,17 @@ def test_show_ids_shows_the_real_ids(report):
     assert "best customer: VIP-" in text and "<td>VIP-" in text
     real = next(o for o in outputs(report["executed"]) if PNG_PSEUDO_MIME in o.get("data", {}))
     assert base64.b64decode(real["data"]["image/png"]) in asm.figure_bytes(page)
+
+
+def test_registry_order_reveals_nothing_of_the_ids():
+    """Pseudonym order is a keyed hash: not the ids' order, not first-purchase order (ids are
+    often issued in that order, as in CDNOW), and not the row order."""
+    order = registry_order(IDS)
+    assert sorted(order) == sorted(IDS) and order != IDS and order != sorted(IDS)
+    shuffled = list(np.random.default_rng(0).permutation(IDS)) * 2  # repeats and row order
+    assert registry_order(shuffled) == order
+    ranks = [order.index(cid) for cid in IDS]
+    assert abs(np.corrcoef(ranks, range(len(IDS)))[0, 1]) < 0.5
 
 
 def test_replace_ids_finds_ids_not_numbers():
