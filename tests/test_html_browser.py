@@ -250,3 +250,16 @@ def test_page_subsets_hold_the_page_text_and_stay_small():
     glyphs = len(chars["serif"]) + len(chars["sans"])
     assert len(block) < 1000 * glyphs and len(block) < 1_500_000
     assert small_zh_page() == page  # deterministic (and cached)
+
+
+def test_page_subset_cache_keeps_the_newest(tmp_path):
+    from crmlab.report.fonts import _prune
+
+    for i in range(5):
+        f = tmp_path / f"page-sans-{i}.woff2"
+        f.write_bytes(b"x")
+        os.utime(f, (1000 + i, 1000 + i))
+    (tmp_path / "NotoSansCJKsc-Regular-1-lite.otf").write_bytes(b"lite")  # never pruned
+    _prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "NotoSansCJKsc-Regular-1-lite.otf", "page-sans-3.woff2", "page-sans-4.woff2"]

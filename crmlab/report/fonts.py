@@ -35,6 +35,7 @@ STYLE_ID = "crmlab-fonts"
 # Always in a page subset: printable ASCII, so volatile ASCII text (build time, commit hash)
 # never changes the font data of an otherwise identical report.
 BASE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F))
+PAGE_SUBSETS_KEPT = 400  # cached page subsets (a few hundred kB each); the oldest go first
 
 
 def cache_dir() -> Path:
@@ -197,7 +198,15 @@ def woff2_subset(kind: str, chars) -> bytes:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, dst)
+    _prune(cache_dir(), keep=PAGE_SUBSETS_KEPT)
     return data
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written page subsets."""
+    subsets = sorted(folder.glob("page-*.woff2"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in subsets[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def embedded_font_css(html_text: str) -> str:
