@@ -202,9 +202,16 @@ def test_boundary_as_bgnbd_on_office():
     assert np.isinf(m.params_["a"]) and np.isinf(m.params_["b"]) and m.convergence_.boundary == "a, b → ∞"
     assert m.dropout_p_ == pytest.approx(ref.dropout_p_, rel=1e-5)
     assert m.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-9)
+    # the two optimisers stop at slightly different points of a flat maximum (LL equal to 1e-9):
+    # predictions agree to 1e-4 there, and exactly at the same limit parameters (r, alpha, p)
     np.testing.assert_allclose(m.conditional_expected_purchases(8.0), ref.conditional_expected_purchases(8.0),
-                               rtol=1e-5)
-    np.testing.assert_allclose(m.p_alive(), ref.p_alive(), rtol=1e-5)
+                               rtol=1e-4)
+    assert len(m._theta) == len(ref._theta) == 3
+    m._theta = ref._theta.copy()
+    np.testing.assert_allclose(m.conditional_expected_purchases(8.0), ref.conditional_expected_purchases(8.0),
+                               rtol=1e-10)
+    np.testing.assert_allclose(m.p_alive(), ref.p_alive(), rtol=1e-12)
+    np.testing.assert_allclose(m.pmf(np.arange(5), 8.0), ref.pmf(np.arange(5), 8.0), rtol=1e-10)
     assert "a, b → ∞" in m.note_
     assert list(m.summary().index) == ["k", "r", "alpha", "a", "b"]
 

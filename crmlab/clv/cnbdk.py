@@ -154,30 +154,40 @@ class BetaGeoCNBDk(BetaGeo):
             p = theta[2] if len(theta) == 3 else 0.0
             A2 = (x + s) * np.log1p(-p)
             logodds = np.full_like(x, np.log(p) - np.log1p(-p) if p > 0 else -np.inf)
-        A, g = self._alive_terms(r, alpha, x, tx, T, d)
-        lax = np.log(alpha + tx)
+        # the k alive terms column by column (k is small; axis-1 reductions are slow)
+        lat, lax = np.log(alpha + T), np.log(alpha + tx)
+        lg = d["lgap"] if "lgap" in d else _log_gap(T, tx)
+        rkx = r + kx
+        A = []
+        for i in range(k):
+            gi = by_x(d, x, lambda v, i=i: gammaln(r + k * v + i) - gammaln(r + k * v)) if i else 0.0
+            with np.errstate(invalid="ignore"):
+                A.append(gi + (i * lg if i else 0.0) - gammaln(i + 1.0) - (rkx + i) * lat)
         active = (x > 0) | (s == 1)
-        AD = np.where(active, logodds - (r + kx) * lax, -np.inf)
-        M = np.maximum(A.max(axis=1), AD)
-        E = np.exp(A - M[:, None])
+        AD = np.where(active, logodds - rkx * lax, -np.inf)
+        M = AD
+        for Ai in A:
+            M = np.maximum(M, Ai)
+        E = [np.exp(Ai - M) for Ai in A]
         ED = np.exp(AD - M)
-        tot = E.sum(axis=1) + ED
+        tot = ED + sum(E)
         L = np.log(tot) + M
         A1 = by_x(d, x, lambda v: gammaln(r + k * v)) - gammaln(r) + r * np.log(alpha)
         ll = A1 + A2 + L
         if not grad:
             return ll, None
-        pi = E / tot[:, None]
         pD = ED / tot
-        lat = np.log(alpha + T)
-        i = np.arange(k, dtype=float)[None, :]
-        dg = (by_x(d, x, lambda v: digamma(r + k * v[:, None] + i) - digamma(r + k * v)[:, None])
-              if k > 1 else np.zeros((len(x), 1)))
+        palive = 1.0 - pD
+        sdg = 0.0  # Σ_i π_i (ψ(r+kx+i) − ψ(r+kx)) and Σ_i π_i i
+        si = 0.0
+        for i in range(1, k):
+            sdg = sdg + E[i] * by_x(d, x, lambda v, i=i: digamma(r + k * v + i) - digamma(r + k * v))
+            si = si + i * E[i]
+        sdg, si = sdg / tot, si / tot
         out = np.empty((len(x), len(theta)))
         out[:, 0] = r * (by_x(d, x, lambda v: digamma(r + k * v)) - digamma(r) + np.log(alpha)
-                         + (pi * (dg - lat[:, None])).sum(axis=1) - pD * lax)
-        out[:, 1] = alpha * (r / alpha - (pi * (r + kx[:, None] + i)).sum(axis=1) / (alpha + T)
-                             - pD * (r + kx) / (alpha + tx))
+                         + sdg - palive * lat - pD * lax)
+        out[:, 1] = alpha * (r / alpha - (palive * rkx + si) / (alpha + T) - pD * rkx / (alpha + tx))
         if len(theta) == 4:
             dab = digamma(a + b) - by_x(d, x, lambda v: digamma(a + b + v + s))
             out[:, 2] = a * (dab + pD / a)
