@@ -52,6 +52,8 @@ def ladder_transitions(before: pd.Series, after: pd.Series) -> pd.DataFrame:
 
 i18n.register({
     "stage.suspect": {"zh": "潜在对象", "en": "Suspect"},
+    "col.stage_calibration": {"zh": "校准期末台阶", "en": "Rung at end of calibration"},
+    "col.stage_observation": {"zh": "观察期末台阶", "en": "Rung at end of observation"},
     "col.n_calibration": {"zh": "校准期末客户数", "en": "Customers at end of calibration"},
     "col.share_calibration": {"zh": "校准期末占比", "en": "Share at end of calibration"},
     "col.n_observation": {"zh": "观察期末客户数", "en": "Customers at end of observation"},
