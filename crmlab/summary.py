@@ -779,14 +779,16 @@ def _check_input(stats, source, bound, name="observation_end"):
         )
 
 
-def _report(stats, source, end_name):
+def _report(stats, source, end_name, given):
     notes = []
     if stats["null_customer"]:
         notes.append(f"{stats['null_customer']:,} transactions without customer_id were dropped")
     if stats["null_date"]:
         notes.append(f"{stats['null_date']:,} transactions without date were dropped")
     if stats["after_end"]:
-        notes.append(f"{stats['after_end']:,} transactions after {end_name} were excluded")
+        whole = " (the whole day included)" if given == given.normalize() else ""
+        notes.append(f"{stats['after_end']:,} transactions after {end_name} {_show(given)}"
+                     f"{whole} were excluded")
     if notes:
         warnings.warn(f"{source}: " + "; ".join(notes) + ".", UserWarning, stacklevel=3)
 
@@ -914,7 +916,7 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
             f"{inp.source}: calibration_end {_show(cal[0])} is before the first transaction "
             f"({pd.Timestamp(stats['first_date'])}); no customer is in the calibration period."
         )
-    _report(stats, inp.source, "observation_end")
+    _report(stats, inp.source, "observation_end", obs[0])
 
     expr = _summary_expr(t, obs_end=obs, cal_end=cal, aggregate=agg, unit=unit,
                          has_amount=inp.has_amount, regularity=regularity)
@@ -1057,8 +1059,9 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
     tx : crmlab.Transactions, pandas.DataFrame, str or Path, or ibis Table
         As for :func:`summarise`.
     analysis_date : date-like
-        The day of the analysis. Transactions after it are excluded (counted in
-        ``attrs["excluded_after_end"]``).
+        The day of the analysis, inclusive: a date means the whole day, a time of day is taken
+        as given (as ``observation_end`` in :func:`summarise`). Later transactions are
+        excluded (counted in ``attrs["excluded_after_end"]``).
     monetary : {"total", "mean"}
         Monetary as the total amount of the customer's transactions, or their mean.
     engine : None, "duckdb" or an Ibis connection
@@ -1092,7 +1095,7 @@ def rfm_table(tx, *, analysis_date, monetary="total", engine=None) -> pd.DataFra
     stats = _input_stats(t, last, inp)
     t = _apply_policy(t, inp, stats)
     _check_input(stats, inp.source, (when, last), name="analysis_date")
-    _report(stats, inp.source, "analysis_date")
+    _report(stats, inp.source, "analysis_date", when)
 
     import ibis
 
