@@ -313,3 +313,14 @@ def test_the_streaming_route_keeps_read_transactions_row_policy(tmp_path):
     assert got.attrs["ledger"].dropped == tx.ledger.dropped
     assert got.attrs["ledger"].rows_read == tx.ledger.rows_read
     assert list(got.index) == ["00123", "a", "b"]
+
+
+def test_day_first_dates_in_a_utf8_csv_are_read_as_read_transactions_reads_them(tmp_path):
+    """DuckDB's CSV sniffer would pick a day/month order by itself: such files go through
+    read_transactions, so its rules and ledger hold on both routes."""
+    path = tmp_path / "dmy.csv"
+    path.write_text("customer_id,date,amount\na,01/02/2023,5\na,03/02/2023,6\nb,02/03/2023,7\n")
+    got = quiet(path, observation_end="2023-12-31")
+    tx = crmlab.read_transactions(path)
+    pd.testing.assert_frame_equal(got, quiet(tx, observation_end="2023-12-31"))
+    assert got.attrs["ledger"].to_dict() == tx.ledger.to_dict()
