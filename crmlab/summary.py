@@ -285,10 +285,13 @@ def _utf8_sample(path: Path, encoding) -> bool:
     return True
 
 
-def _year_first_dates(engine, text: str) -> bool:
-    """True when DuckDB's CSV sniffer read the dates as ISO or another year-first format:
-    formats such as %d/%m/%Y are left to read_transactions, whose rules for day-first or
-    month-first dates (and its ledger note on ambiguous ones) must hold on both routes."""
+def _sniffed_as_reader_reads(engine, text: str) -> bool:
+    """True when DuckDB's CSV sniffer reads the file as read_transactions would: a comma or
+    tab separator, the header on the first line, and dates in ISO or another year-first
+    format. Formats such as %d/%m/%Y are left to read_transactions, whose rules for day-first
+    or month-first dates (and its ledger note on ambiguous ones) must hold on both routes;
+    so is a ";" file, whose "1.234" read_transactions reads with a decimal comma (1234), and
+    a file with title rows above its header."""
     import glob
 
     first = text if Path(text).is_file() else next(iter(sorted(glob.glob(text))), None)
@@ -298,13 +301,15 @@ def _year_first_dates(engine, text: str) -> bool:
     try:
         cur = con.cursor()  # its own result, not left open on the engine's connection
         try:
-            row = cur.execute("SELECT DateFormat, TimestampFormat FROM sniff_csv(?)",
-                              [first]).fetchall()[0]
+            sep, skip, header, *formats = cur.execute(
+                "SELECT Delimiter, SkipRows, HasHeader, DateFormat, TimestampFormat "
+                "FROM sniff_csv(?)", [first]).fetchall()[0]
         finally:
             cur.close()
     except Exception:  # noqa: BLE001 - an older DuckDB without sniff_csv: do not stream
         return False
-    return all(f is None or str(f).startswith("%Y") for f in row)
+    return (sep in (",", "\t") and not skip and bool(header)
+            and all(f is None or str(f).startswith("%Y") for f in formats))
 
 
 def _fallback(path, engine, read_kw) -> _Input:
@@ -373,8 +378,8 @@ def _prepare_path(path, engine, read_kw=None) -> _Input:
     amount_t = schema[cols["amount"]] if cols["amount"] is not None else None
     streamable = ((date_t.is_timestamp() and date_t.timezone is None) or date_t.is_date()) and (
         amount_t is None or (amount_t.is_numeric() and not amount_t.is_boolean()))
-    if streamable and is_text and not _year_first_dates(engine, text):
-        streamable = False  # e.g. 01/02/2023: read_transactions decides day or month first
+    if streamable and is_text and not _sniffed_as_reader_reads(engine, text):
+        streamable = False  # e.g. 01/02/2023, or a ";" file: read_transactions decides
     if not streamable:
         if single:
             return _fallback(text, engine, read_kw)

@@ -324,3 +324,14 @@ def test_day_first_dates_in_a_utf8_csv_are_read_as_read_transactions_reads_them(
     tx = crmlab.read_transactions(path)
     pd.testing.assert_frame_equal(got, quiet(tx, observation_end="2023-12-31"))
     assert got.attrs["ledger"].to_dict() == tx.ledger.to_dict()
+
+
+def test_a_semicolon_csv_is_read_with_read_transactions_decimal_rules(tmp_path):
+    """In a ";" file "1.234" is 1234 to read_transactions (a decimal comma country): the
+    DuckDB reader would take 1.234, so such files go through read_transactions."""
+    path = tmp_path / "semi.csv"
+    path.write_text("customer_id;date;amount\na;2023-01-02;1.234\na;2023-01-05;12\n")
+    got = quiet(path, observation_end="2023-12-31")
+    tx = crmlab.read_transactions(path)
+    pd.testing.assert_frame_equal(got, quiet(tx, observation_end="2023-12-31"))
+    assert got.loc["a", "total_amount"] == tx.frame["amount"].sum()
