@@ -893,15 +893,16 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
     Notes
     -----
     Files. DuckDB streams a file without loading it into pandas when it can read it exactly
-    as :func:`crmlab.read_transactions` does: Parquet, or a UTF-8 CSV/TSV whose header is on
-    the first line, whose dates DuckDB parses as naive timestamps or dates and whose amounts
-    as numbers, with no ``date_format``. Ids stay text (``"00123"``; in a CSV they are
+    as :func:`crmlab.read_transactions` does: Parquet, or a comma- or tab-separated UTF-8
+    CSV/TSV whose header is on the first line, whose dates DuckDB parses as naive ISO (or
+    other year-first) timestamps or dates and whose amounts as plain numbers, with no
+    ``date_format``. Ids stay text (``"00123"``; in a CSV they are
     stripped and "", "NULL", "nan" ... are missing; in Parquet only nulls are), and the
     reader's row policy applies in the query: rows without a customer id, a date or a numeric amount, and
     negative amounts (returns), are dropped and counted in ``attrs["ledger"]``. (Warnings about
     kept rows, such as duplicates, are not counted on this route.) Anything else (a GBK
-    file, Excel, dates in another format or with time zones, amounts written as "¥1,200",
-    decimal commas, title rows) is read by :func:`crmlab.read_transactions` in memory and
+    file, Excel, day/month dates such as 01/02/2023, time zones, amounts written as
+    "¥1,200", ";"-separated files and decimal commas, title rows) is read by :func:`crmlab.read_transactions` in memory and
     then summarised, so both routes give the same numbers; for a file too large for memory,
     convert it to UTF-8 CSV with ISO dates, or to Parquet, first.
 
