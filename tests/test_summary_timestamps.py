@@ -335,3 +335,22 @@ def test_a_semicolon_csv_is_read_with_read_transactions_decimal_rules(tmp_path):
     tx = crmlab.read_transactions(path)
     pd.testing.assert_frame_equal(got, quiet(tx, observation_end="2023-12-31"))
     assert got.loc["a", "total_amount"] == tx.frame["amount"].sum()
+
+
+def test_keywords_on_frames_ibis_tables_and_parquet_globs(tmp_path, log):
+    import ibis
+
+    small = log[log["customer_id"].str.startswith("u00")]
+    ref = reference(small, OBS_DAY, OBS_DAY, "D")
+    named = small.rename(columns=CHINESE)
+    con = ibis.duckdb.connect()
+    half = len(named) // 2
+    named.iloc[:half].to_parquet(tmp_path / "part1.parquet")
+    named.iloc[half:].to_parquet(tmp_path / "part2.parquet")
+    kw = dict(customer="会员号", date="下单时间", amount="实付金额")
+    for tx, extra in ((named, kw), (con.create_table("named", named), kw),
+                      (str(tmp_path / "part*.parquet"), {}), (tmp_path, {})):
+        got = quiet(tx, observation_end="2024-06-30", **extra)
+        assert_matches(got, ref, ["frequency", "recency", "T", "monetary_value"])
+    with pytest.raises(crmlab.errors.ParameterError, match="encoding= apply to files only"):
+        quiet(named, observation_end="2024-06-30", encoding="gbk", **kw)
