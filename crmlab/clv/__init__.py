@@ -29,6 +29,9 @@ from .gammagamma import GammaGamma
 from .paretonbd import ParetoNBD
 from .sbg import ShiftedBetaGeometric
 from .selection import CustomerValue, ModelChoice, customer_value, select_model
+from .features import (add_covariates, covariate_reading, describe_covariates, first_purchase_amount,
+                       placebo_channel)
+from .regularity import regularity_table
 from .validation import chi2_frequency, conditional_by_frequency, fit_table, holdout_report, tracking
 
 MODELS = {

@@ -181,7 +181,7 @@ def load_benchmark(name: str) -> Transactions:
     return tx
 
 
-def benchmark_summary(name: str) -> pd.DataFrame:
+def benchmark_summary(name: str, *, regularity: bool = False) -> pd.DataFrame:
     """The study's calibration/holdout summary of benchmark log ``name``.
 
     Reutterer, Platzer & Schröder (2021) merge same-day purchases and measure time in weeks,
@@ -189,6 +189,7 @@ def benchmark_summary(name: str) -> pd.DataFrame:
     ``summarise(tx, observation_end=..., calibration_end=..., aggregate="D", time_unit="W")``.
     Transactions after the holdout end are part of the protocol, so they are excluded
     without a warning (their number stays in ``attrs["excluded_after_end"]``).
+    ``regularity=True`` adds ``litt`` for the CNBD-k models.
     """
     import warnings
 
@@ -198,7 +199,8 @@ def benchmark_summary(name: str) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return summarise(tx, observation_end=tx.meta["observation_end"],
-                         calibration_end=tx.meta["calibration_end"], aggregate="D", time_unit="W")
+                         calibration_end=tx.meta["calibration_end"], aggregate="D", time_unit="W",
+                         regularity=regularity)
 
 
 def load_retention_cohorts() -> pd.DataFrame:
