@@ -102,7 +102,8 @@ def test_summary_repr_and_information_criteria(models):
 
 
 def test_standard_errors_agree_with_lifetimes_hessian(cdnow):
-    lifetimes = pytest.importorskip("lifetimes")
+    import lifetimes  # a hard dependency: a broken lifetimes fails this test, never skips it
+
     _, s = cdnow
     bg = clv.fit("bgnbd", s)
     lf = lifetimes.BetaGeoFitter().fit(s["frequency"].to_numpy(), s["recency"].to_numpy(), s["T"].to_numpy())
@@ -220,9 +221,8 @@ def test_simulation_recovery_100k():
     bg = clv.fit("bgnbd", s)
     for k in ("r", "alpha", "a", "b"):
         assert bg.params_[k] == pytest.approx(truth[k], rel=0.03), k
-    # 100k distinct patterns: the fit explored on a subsample and finished with Newton steps;
-    # a single plain L-BFGS-B run on all the data lands on the same maximum
-    assert "Newton" in bg.convergence_.message
+    # 100k distinct patterns: the fit explores on a subsample first; a single plain L-BFGS-B
+    # run on all the data lands on the same maximum
     plain = clv.fit("bgnbd", s, n_starts=1)
     assert np.allclose(bg.params_, plain.params_, rtol=1e-5)
     assert np.allclose(bg.standard_errors_, plain.standard_errors_, rtol=1e-2)

@@ -15,8 +15,7 @@ import pytest
 import crmlab.clv as clv
 from crmlab.datasets import data_dir
 
-lifetimes = pytest.importorskip("lifetimes")
-from lifetimes import (  # noqa: E402
+from lifetimes import (
     BetaGeoBetaBinomFitter,
     BetaGeoFitter,
     GammaGammaFitter,

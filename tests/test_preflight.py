@@ -138,6 +138,21 @@ def test_build_stops_before_any_chapter_runs(log, tmp_path, monkeypatch):
                       progress=False, cache=False)
 
 
+def test_run_stops_before_the_chapter_runs(log, tmp_path, monkeypatch):
+    """`crmlab run` checks the user's file as `crmlab build` does: a misspelled column stops it
+    before the kernel starts, with exit status 2 and the fix."""
+    from crmlab import cli
+    from crmlab.report import builder
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a chapter was executed")
+
+    monkeypatch.setattr(builder, "execute_cached", no_run)
+    code = cli.main(["run", "02_rfm", "-p", f"dataset={log}", "-p", "customer_col=会员",
+                     "--out", str(tmp_path)])
+    assert code == 2
+
+
 @pytest.mark.parametrize("kw", [{}, {"observation_end": "2024-12-31 12:00",
                                      "calibration_end": "2024-03-31"}])
 def test_duckdb_and_pandas_scans_agree(tmp_path, kw, monkeypatch):

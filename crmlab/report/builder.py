@@ -394,6 +394,9 @@ def run_chapter(chapter: str, *, overrides: list[str] | None = None,
     run = ChapterRun(name, 0, checked.get("lang", declared.get("lang").default
                                           if "lang" in declared else "zh"),
                      source, checked, declared)
+    from ..preflight import check_runs
+
+    check_runs([run], f"notebook {name}")  # columns and dates of the user's file, before running
     out = Path(out)
     store = resolve_cache(cache)
     key, parts = Fingerprints(cwd=Path.cwd()).chapter(run) if store else (None, None)
