@@ -164,17 +164,20 @@ def test_build_writes_html_and_pdf_in_both_languages(built, project):
 def test_html_has_numbered_figures_toc_references_and_crossrefs(built):
     zh = built.outputs["zh"]["html"].read_text(encoding="utf-8")
     en = built.outputs["en"]["html"].read_text(encoding="utf-8")
-    assert "图1-1 客户消费金额分布" in zh and "表1-1 消费最高的客户" in zh
-    assert "Figure 1.1 Distribution of spend per customer" in en and "Table 1.1 Top customers" in en
+    assert "图2-1 客户消费金额分布" in zh and "表2-1 消费最高的客户" in zh
+    assert "Figure 2.1 Distribution of spend per customer" in en and "Table 2.1 Top customers" in en
     # the cross-references link to the numbered items, also across chapters
-    assert zh.count('href="#fig-1-spend">图1-1</a>') == 2
-    assert en.count('href="#tab-1-top">Table 1.1</a>') == 1
+    assert zh.count('href="#fig-2-spend">图2-1</a>') == 2
+    assert en.count('href="#tab-2-top">Table 2.1</a>') == 1
     assert '<nav class="toc"' in zh and "目录" in zh and 'href="#chapter-2"' in zh
-    assert "第2章 第二章标题" in zh and "Chapter 2 Second chapter title" in en
-    assert 'href="#sec-1-1"' in zh  # numbered section in the TOC
+    assert "第3章 第二章标题" in zh and "Chapter 3 Second chapter title" in en
+    assert 'href="#sec-2-1"' in zh  # numbered section in the TOC (chapter 1 is the 绪论)
     # references: GB/T 7714 in zh (numbered citation), APA in en (author-year)
     assert "FADER P S, HARDIE B G S, LEE K L." in zh and "[J]. Marketing Science, 2005, 24(2): 275-284" in zh
-    assert '<sup class="cite"><a href="#ref-fader2005counting">[1]</a></sup>' in zh
+    # numbered in order of first citation (the 绪论's literature review cites first); the
+    # number in the text is the entry's number in the list
+    cite = re.search(r'<sup class="cite"><a href="#ref-fader2005counting">\[(\d+)\]</a></sup>', zh)
+    assert cite and re.search(rf'<li id="ref-fader2005counting"><span class="refno">\[{cite.group(1)}\]', zh)
     assert "(Fader et al., 2005)" in en and "Fader, P. S., Hardie, B. G. S., &amp; Lee, K. L. (2005)" in en
     # the abstract carries the computed findings and keywords
     findings = read_findings(built.outputs["zh"]["html"].parent / "executed" / "01_alpha.ipynb")
@@ -205,12 +208,12 @@ def test_wide_table_goes_on_a_landscape_page_without_breaking_numbers(built):
 
     for lang, caption in (("en", "WIDE_TABLE_X plan"), ("zh", "宽表：各类策略与预算")):
         text = built.outputs[lang]["html"].read_text(encoding="utf-8")
-        wide = re.search(r'<div class="table-wrap wide" id="tab-2-plan">(.*?)</div>', text, re.S)
+        wide = re.search(r'<div class="table-wrap wide" id="tab-3-plan">(.*?)</div>', text, re.S)
         assert wide, "the 12-column table is not marked wide"
         assert caption in wide.group(1)
         assert '<td class="text">' in wide.group(1)  # long text keeps a minimum width
         assert 'class="num">2,469,135.782<' in wide.group(1)
-        assert 'class="table-wrap wide"' not in text.split('id="tab-1-top"')[0][-60:]
+        assert 'class="table-wrap wide"' not in text.split('id="tab-2-top"')[0][-60:]
         reader = PdfReader(str(built.outputs[lang]["pdf"]))
         pages = [(float(p.mediabox.width), float(p.mediabox.height),
                   unicodedata.normalize("NFKC", p.extract_text() or "")) for p in reader.pages]
@@ -246,8 +249,8 @@ def test_table_layout_rule():
 def test_pdf_text_has_chinese_title_and_caption(built):
     text = pdf_text(built.outputs["zh"]["pdf"])
     assert TITLE_ZH in text
-    assert "图1-1 客户消费金额分布" in text.replace("\n", "")
-    assert "Figure 1.1" in pdf_text(built.outputs["en"]["pdf"])
+    assert "图2-1 客户消费金额分布" in text.replace("\n", "")
+    assert "Figure 2.1" in pdf_text(built.outputs["en"]["pdf"])
 
 
 def test_customer_ids_are_pseudonymised_by_default(built):
@@ -259,7 +262,7 @@ def test_customer_ids_are_pseudonymised_by_default(built):
     real_ids = [row[0] for row in payload["data"]]
     assert payload["id_columns"] == ["客户编号"]  # the column's header, in the report's language
     html = built.outputs["zh"]["html"].read_text(encoding="utf-8")
-    table = html.split('id="tab-1-top"')[1].split("</table>")[0]
+    table = html.split('id="tab-2-top"')[1].split("</table>")[0]
     assert "<th>客户编号</th>" in table
     assert len(re.findall(r"<td>C\d{5}</td>", table)) == len(real_ids)  # crmlab.pseudonyms
     for real in real_ids:
@@ -309,7 +312,7 @@ def test_keep_going_marks_the_failure_and_data_text_is_escaped(project):
     assert "This chapter failed to build" in html and "AssertionError" in html
     assert 'class="toc-chapter toc-failed"' in html
     assert "Second chapter title" in html  # the failed chapter keeps its title
-    assert "Figure 1.1 Distribution of spend" in html  # chapter 1 still built
+    assert "Figure 2.1 Distribution of spend" in html  # chapter 1 (after the 绪论) still built
     # escaping: the value shows as text, and the report holds no live script at all
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
