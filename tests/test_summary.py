@@ -14,25 +14,10 @@ import crmlab
 from crmlab.datasets import BENCHMARKS, load_benchmark, load_cdnow
 from crmlab.errors import DataError, ParameterError
 
+from _logs import random_log
+
 LIFETIMES_COLS = ["frequency", "recency", "T", "monetary_value"]
 MONTH_DAYS = 365.25 / 12
-
-
-def random_log(seed: int, n_customers: int = 300) -> pd.DataFrame:
-    """A log with same-day repeats, times of day, single-purchase customers and late rows."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    start = pd.Timestamp("2019-01-01")
-    for c in range(n_customers):
-        first = start + pd.Timedelta(days=int(rng.integers(0, 400)))
-        n = int(rng.choice([1, 1, 2, 3, 5, 8]))
-        days = np.sort(rng.integers(0, 420, size=n))
-        days[0] = 0
-        for d in days:
-            for _ in range(int(rng.choice([1, 1, 1, 2]))):  # same-day repeats
-                ts = first + pd.Timedelta(days=int(d), minutes=int(rng.integers(0, 24 * 60)))
-                rows.append((f"c{c:04d}", ts, round(float(rng.gamma(2.0, 20.0)), 2)))
-    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
 
 
 def on_or_before(dates: pd.Series, end: pd.Timestamp) -> pd.Series:

@@ -9,7 +9,7 @@ import pytest
 
 import crmlab
 
-from test_summary import random_log
+from _logs import CAL_DAY, OBS_DAY, assert_matches, random_log, reference, timestamped_log
 
 pytestmark = pytest.mark.spark
 
@@ -125,8 +125,6 @@ def test_spark_equals_duckdb_with_non_currency_amounts(spark, spark_con, log):
 @pytest.fixture(scope="module")
 def stamped(spark, spark_con):
     """The timestamped boundary log of test_summary_timestamps (fewer customers), on Spark."""
-    from test_summary_timestamps import timestamped_log
-
     df = timestamped_log(5, n_customers=600)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -136,8 +134,6 @@ def stamped(spark, spark_con):
 
 @pytest.mark.parametrize("unit", ["D", "W", "M"])
 def test_spark_whole_day_bounds_and_litt_equal_the_reference(stamped, unit):
-    from test_summary_timestamps import CAL_DAY, OBS_DAY, assert_matches, reference
-
     df, table = stamped
     got = run(table, observation_end="2024-06-30", calibration_end="2023-12-31",
               time_unit=unit, regularity=True)
