@@ -168,7 +168,8 @@ def test_parameters_in_headings_and_text(thesis):
     # the chosen model is named in chapter 1 (research content and methods)
     model_used = _finding(thesis, "03_clv", "zh", "model_used")
     assert model_used in ("bgnbd", "paretonbd")
-    assert model_used in _text(_chapter(thesis["html"]["zh"], 1))
+    shown = crmlab.clv.MODELS[model_used].name  # BG/NBD, Pareto/NBD
+    assert f"以 {shown} 模型" in _text(_chapter(thesis["html"]["zh"], 1))
 
 
 def _executed(thesis, chapter: str, lang: str) -> Path:

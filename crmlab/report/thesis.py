@@ -89,10 +89,20 @@ def _method(ch, lang: str, findings: dict) -> str:
     if base == "03_clv":
         model = (findings.get("model_used") or p.get("clv_model")
                  or (p.get("models") or ["bgnbd"])[0])
-        return _say("thesis.method.03_clv", lang, model=str(model))
+        return _say("thesis.method.03_clv", lang, model=_model_name(str(model)))
     key = f"thesis.method.{base}"
     narrative.load_text()
     return _say(key if i18n.has(key) else "thesis.method.other", lang)
+
+
+def _model_name(key: str) -> str:
+    """A purchase model's display name (``bgnbd`` → ``BG/NBD``); unknown keys as given."""
+    try:
+        from ..clv import model_class
+
+        return str(getattr(model_class(key), "name", key))
+    except Exception:  # a model this version does not know: name it as recorded
+        return key
 
 
 def roadmap_png(facts: dict, titles: list[tuple[int, str]], lang: str) -> bytes:
