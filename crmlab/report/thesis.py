@@ -113,6 +113,7 @@ def roadmap_png(facts: dict, titles: list[tuple[int, str]], lang: str) -> bytes:
 
     from ..notebook import figure_png
     from ..plots import house_style
+    from . import assemble  # noqa: F401  (registers the report.* labels used below)
 
     values = _values(facts, lang)
     top = _say("thesis.roadmap.data", lang, **values) or i18n.t("thesis.roadmap.caption", lang)
