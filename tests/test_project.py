@@ -89,9 +89,12 @@ def test_committed_notebooks_have_no_outputs():
 
 
 def test_built_reports_are_ignored_by_git():
-    ignored = subprocess.run(["git", "check-ignore", "reports/cdnow/zh/thesis.html", ".venv/x"],
+    # reports/<profile>/<lang> may be a symlink to the published build (a `make report` run
+    # earlier in the suite, or by hand), and git refuses paths beyond a symlink: ask about the
+    # language folder itself
+    ignored = subprocess.run(["git", "check-ignore", "reports/cdnow/zh", ".venv/x"],
                              cwd=ROOT, capture_output=True, text=True).stdout.split()
-    assert ignored == ["reports/cdnow/zh/thesis.html", ".venv/x"]
+    assert ignored == ["reports/cdnow/zh", ".venv/x"]
     kept = subprocess.run(["git", "check-ignore", "reports/profiles/cdnow.yml"], cwd=ROOT,
                           capture_output=True, text=True)
     assert kept.returncode == 1  # profiles are tracked
