@@ -14,7 +14,7 @@ from crmlab.errors import ParameterError
 from crmlab.report import read_findings
 from crmlab.report.execute import execute_one
 from crmlab.report.profiles import ChapterRun
-from test_report import make_beta
+from _chapters import make_beta
 
 matplotlib.use("Agg")
 
@@ -151,7 +151,6 @@ def test_display_helpers_carry_metadata(chapter_dir, shown):
 def test_show_table_takes_a_table_translates_labels_and_encodes_infinity(chapter_dir, shown):
     import json
 
-    import crmlab.value  # noqa: F401  (registers the value_share / top_share labels)
     from crmlab.tables import Table
 
     nb.setup({"lang": "zh"}, chapter="02_rfm")

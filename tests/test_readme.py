@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,16 +39,19 @@ def blocks() -> list[tuple[str, str]]:
     return re.findall(r"^```(\w*)\n(.*?)^```", README.read_text(encoding="utf-8"), re.S | re.M)
 
 
-def shell_commands() -> list[str]:
+def shell_blocks() -> list[list[str]]:
+    """The commands of each shell block, in order (comments dropped)."""
     out = []
     for lang, body in blocks():
         if lang not in ("bash", "sh", "console"):
             continue
-        for line in body.splitlines():
-            line = re.sub(r"\s+#\s.*$", "", line).strip()
-            if line and not line.startswith("#"):
-                out.append(line)
+        lines = [re.sub(r"\s+#\s.*$", "", line).strip() for line in body.splitlines()]
+        out.append([line for line in lines if line and not line.startswith("#")])
     return out
+
+
+def shell_commands() -> list[str]:
+    return [c for block in shell_blocks() for c in block]
 
 
 def python_blocks() -> list[str]:
@@ -69,14 +73,19 @@ def _user_files(cwd: Path) -> None:
         cwd / "my_orders.xlsx", index=False)
     raw = cwd / "data" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
+    # the stock my-data profile (2025-06-30 / 2025-12-31) reads data/raw/my_transactions.csv
+    assert tx.meta["calibration_end"] == pd_timestamp("2025-06-30")
+    assert pd_timestamp("2025-12-01") <= tx.meta["observation_end"] <= pd_timestamp("2025-12-31")
     frame.to_csv(raw / "my_transactions.csv", index=False)
-    # the my-data profile's split must fit the generated log: rewrite its dates to the log's own
-    profile = (ROOT / "reports" / "profiles" / "my-data.yml").read_text(encoding="utf-8")
-    end, cal = tx.meta["observation_end"], tx.meta["calibration_end"]
-    profile = re.sub(r'observation_end: "[\d-]+"', f'observation_end: "{end:%Y-%m-%d}"', profile)
-    profile = re.sub(r'calibration_end: "[\d-]+"', f'calibration_end: "{cal:%Y-%m-%d}"', profile)
-    (cwd / "reports" / "profiles").mkdir(parents=True, exist_ok=True)
-    (cwd / "reports" / "profiles" / "my-data.yml").write_text(profile, encoding="utf-8")
+    # a user's own copy of the chapters, so `crmlab new-chapter` writes there, not into the project
+    shutil.copytree(ROOT / "notebooks", cwd / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+
+
+def pd_timestamp(text):
+    import pandas as pd
+
+    return pd.Timestamp(text)
 
 
 def pd_seconds(values):
@@ -120,8 +129,16 @@ def test_the_readme_has_the_commands_this_file_runs():
             f"README command {c!r}: teach tests/test_readme.py how to run it")
 
 
-@pytest.mark.parametrize("command", shell_commands())
-def test_shell_command_runs(command, workdir, env):
+@pytest.mark.parametrize("index", range(len(shell_blocks())))
+def test_shell_block_runs(index, workdir, env):
+    """The commands of one block, in the README's order (later ones may use earlier results)."""
+    for command in shell_blocks()[index]:
+        _check_command(command, workdir, env)
+    if any(c.startswith("crmlab new-chapter") for c in shell_blocks()[index]):
+        assert not list((ROOT / "notebooks").glob("06_*")), "new-chapter wrote into the project"
+
+
+def _check_command(command, workdir, env):
     if command in NOT_RUN_HERE:
         assert (ROOT / ".ci" / "run").read_text().count("make test"), NOT_RUN_HERE[command]
         return

@@ -104,7 +104,7 @@ class ChapterRun:
 
 def resolve_profile_path(name_or_path: str, profiles_dir: Path | None = None) -> Path:
     """A profile name (``cdnow``) looks in ``reports/profiles/``; anything else is a path."""
-    candidate = Path(name_or_path)
+    candidate = project_path(name_or_path)  # a relative path missing here: the project's
     if candidate.suffix in (".yml", ".yaml") or candidate.exists():
         if not candidate.exists():
             raise ParameterError(f"profile file {candidate} not found.")
