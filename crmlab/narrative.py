@@ -45,6 +45,12 @@ def _localised(value, lang: str):
     return value
 
 
+def _escaped(value):
+    import html
+
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
 def render(key: str, lang: str, **values) -> str:
     """The catalogue template ``key`` in ``lang``, filled with named ``values``.
 
@@ -55,7 +61,9 @@ def render(key: str, lang: str, **values) -> str:
     if not i18n.has(key):
         raise ParameterError(f"text key {key!r} is not in {TEXT_FILE.name}; add it there "
                              "(zh and en).")
-    filled = {k: _localised(v, lang) for k, v in values.items()}
+    # values come from the data (file names, column values): the report renders narrative as
+    # markdown with raw HTML allowed, so text values are escaped; numbers are left to the template
+    filled = {k: _escaped(_localised(v, lang)) for k, v in values.items()}
     try:
         return i18n.t(key, lang, **filled)
     except KeyError as exc:

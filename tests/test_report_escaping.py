@@ -52,3 +52,15 @@ def test_data_derived_strings_are_escaped_and_own_markdown_keeps_its_html(tmp_pa
         assert ESCAPED + suffix in out, suffix
     assert "b&lt;i&gt;" in out
     assert "Our <b>own</b> words." in out  # the chapter's own markdown may use HTML
+
+
+def test_generated_narrative_escapes_data_values():
+    """A data set named like markup (a user's file name) reaches the narrative as text."""
+    from crmlab import narrative
+
+    evil = "<img src=x onerror=alert(1)>.csv"
+    text = narrative.render("clv.regularity_result", "en", n_logs=2, n_pays=1, pays=evil)
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;.csv" in text
+    both = narrative.render_all("clv.regularity_result", n_logs=2, n_pays=1,
+                                pays={"zh": "<b>甲</b>", "en": "<b>A</b>"})
+    assert "&lt;b&gt;甲&lt;/b&gt;" in both["zh"] and "<b>" not in both["en"]
