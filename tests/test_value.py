@@ -481,3 +481,27 @@ def test_retention_clv_horizon_must_be_a_whole_number():
     with pytest.raises(ParameterError, match="horizon"):
         v.retention_clv(100, 0.8, 0.1, horizon=2.5)
     assert v.retention_clv(100, 0.8, 0.1, horizon=1) == pytest.approx(100.0)
+
+
+def test_simulated_referrals_let_the_ladder_show_advocates():
+    """Referrals come from the data where present: the retail simulator can carry a referral count
+    (its own random stream, so the other columns do not change), and the ladder then tells
+    advocates from loyal customers; without the column it cannot."""
+    import crmlab
+
+    plain = crmlab.datasets.simulate_retail(3000, seed=3)
+    tx = crmlab.datasets.simulate_retail(3000, seed=3, referral_rate=0.3)
+    assert tx.frame[["customer_id", "date", "amount"]].equals(plain.frame[["customer_id", "date", "amount"]])
+    first = tx.frame.groupby("customer_id")["date"].transform("min") == tx.frame["date"]
+    assert (tx.frame.loc[first, "referrals"] == 0).all() and tx.frame["referrals"].sum() > 0
+    cal, obs = tx.meta["calibration_end"], tx.meta["observation_end"]
+    with_refs = crmlab.value.ladder_snapshots(tx.frame, cal, obs, referral_col="referrals")
+    without = crmlab.value.ladder_snapshots(tx.frame, cal, obs)
+    adv = with_refs["stage_observation"] == "stage.advocate"
+    assert adv.sum() > 0 and not (without["stage_observation"] == "stage.advocate").any()
+    # an advocate is a loyal customer who referred someone by the snapshot date
+    refs = tx.frame[tx.frame["date"] <= obs].groupby("customer_id")["referrals"].sum()
+    assert (refs.reindex(with_refs.index[adv]) > 0).all()
+    assert (without.loc[adv, "stage_observation"] == "stage.loyal").all()
+    with pytest.raises(ParameterError, match="referral_rate"):
+        crmlab.datasets.simulate_retail(10, seed=1, referral_rate=-1)

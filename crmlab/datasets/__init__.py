@@ -270,7 +270,9 @@ def load(
     if key in ("cdnow", "cdnow-sample"):
         tx = load_cdnow(sample=key == "cdnow-sample")
     elif key == "simulated-retail":
-        tx = simulate_retail(n_simulated, seed=seed)
+        # the simulated case carries referrals, so the loyalty ladder can show advocates
+        # (chapter 04 with referral_col="referrals")
+        tx = simulate_retail(n_simulated, seed=seed, referral_rate=SIMULATED_REFERRAL_RATE)
         tx.meta.setdefault("currency", "CNY")
     elif key.startswith("benchmark-") and key[len("benchmark-"):] in BENCHMARKS:
         tx = load_benchmark(key[len("benchmark-"):])
@@ -320,6 +322,10 @@ def load(
 RETAIL_DEFAULTS = dict(r=0.75, alpha=4.0, a=0.8, b=2.5, p=3.0, q=4.0, v=30.0)
 
 
+#: Referrals per repeat purchase (times the customer's propensity) in the simulated-retail case.
+SIMULATED_REFERRAL_RATE = 0.2
+
+
 def simulate_retail(
     n_customers: int = 10_000,
     *,
@@ -335,6 +341,7 @@ def simulate_retail(
     observation_weeks: float = 104.0,
     calibration_weeks: float = 78.0,
     seed: int = 0,
+    referral_rate: float = 0.0,
 ) -> Transactions:
     """A retail transaction log drawn from BG/NBD purchasing and Gamma-Gamma spend.
 
@@ -346,7 +353,11 @@ def simulate_retail(
     - first purchases arrive uniformly over the first ``acquisition_weeks``;
     - repeat purchases follow a Poisson process with rate λ; after each repeat purchase the
       customer drops out with probability ``p_drop``;
-    - each transaction's value is ``Gamma(shape=p, rate=ν)`` with ``ν ~ Gamma(q, rate=v)``.
+    - each transaction's value is ``Gamma(shape=p, rate=ν)`` with ``ν ~ Gamma(q, rate=v)``;
+    - with ``referral_rate > 0``, a ``referrals`` column counts the customers each purchase
+      brought in: ``Poisson(referral_rate · ρ)`` per repeat purchase, with a propensity
+      ``ρ ~ Exponential(1)`` per customer (first purchases refer nobody). It is drawn from its
+      own random stream, so the other columns are the same as without it.
 
     Timestamps keep their time of day (to the second). Every customer starts at a real first
     purchase and is observed over a common calendar window, so maximum likelihood on the
@@ -397,7 +408,15 @@ def simulate_retail(
         "customer_id": pd.Series(ids).map("C{:07d}".format),
         "date": t0 + pd.to_timedelta(seconds, unit="s"),
         "amount": np.round(amounts, 2),
-    }).sort_values(["date", "customer_id"], kind="stable", ignore_index=True)
+    })
+    if referral_rate < 0:
+        raise ParameterError(f"referral_rate={referral_rate!r} must be >= 0.")
+    if referral_rate > 0:
+        ref_rng = np.random.default_rng([seed, 7919])
+        propensity = ref_rng.exponential(1.0, n)
+        repeat = np.arange(ids.size) >= n  # the first n rows are the first purchases
+        frame["referrals"] = np.where(repeat, ref_rng.poisson(referral_rate * propensity[ids]), 0)
+    frame = frame.sort_values(["date", "customer_id"], kind="stable", ignore_index=True)
     import warnings
 
     with warnings.catch_warnings():
