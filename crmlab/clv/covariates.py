@@ -294,15 +294,6 @@ class _Covariates:
         """A customer with all covariates zero: the plain model's four parameters."""
         return self._theta[:4]
 
-    def pmf(self, n, t):
-        """P(X(t) = n) for a new customer with all covariates zero (the baseline)."""
-        self._check_fitted()
-        t = float(self._check_t(t))
-        n = np.asarray(n)
-        if np.any(n < 0) or np.any(n != np.round(n)):
-            raise ParameterError(f"n={n!r} must be a non-negative whole number of purchases.")
-        return self._k_pmf(self._baseline(), n, t)
-
 
 class ParetoNBDCovariates(_Covariates, ParetoNBD):
     """Pareto/NBD with time-invariant covariates: α_i = α₀·exp(−γ_purchaseᵀz_i),

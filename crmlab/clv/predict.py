@@ -122,7 +122,7 @@ class ContinuousPredictions:
         n = np.asarray(n)
         if np.any(n < 0) or np.any(n != np.round(n)):
             raise ParameterError(f"n={n!r} must be a non-negative whole number of purchases.")
-        return self._k_pmf(self._theta, n, t)
+        return self._k_pmf(self._baseline(), n, t)
 
     def clv(self, spend_model, horizon, discount_rate, data=None, *, rate_unit=None, interval=False):
         """Discounted expected value of each customer's purchases over ``horizon`` periods.
