@@ -212,6 +212,9 @@ def test_boundary_as_bgnbd_on_office():
                                rtol=1e-10)
     np.testing.assert_allclose(m.p_alive(), ref.p_alive(), rtol=1e-12)
     np.testing.assert_allclose(m.pmf(np.arange(5), 8.0), ref.pmf(np.arange(5), 8.0), rtol=1e-10)
+    # BTYDplus's approximation at k = 1 is the BG/NBD expression, here at its a, b -> inf limit
+    np.testing.assert_allclose(m.conditional_expected_purchases(8.0, method="btydplus"),
+                               ref.conditional_expected_purchases(8.0), rtol=1e-10)
     assert "a, b → ∞" in m.note_
     assert list(m.summary().index) == ["k", "r", "alpha", "a", "b"]
 
@@ -232,21 +235,104 @@ def test_bad_input():
         clv.from_params("bgcnbdk", {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}, time_unit="W")
 
 
+# -- BTYDplus's approximate conditional expectation (method="btydplus") -------------------------
+def _cohort(n, seed=2):
+    """n customers of the simulated world with T on a daily grid (few distinct ages, as in a
+    summary of a real log) and a common holdout of 10 weeks."""
+    f = simulate(n, shift=0, t_cal=52, t_star=10, seed=seed, **TRUE)
+    T = np.round(f["T"] * 7) / 7
+    f["recency"] = np.minimum(f["recency"], T)
+    f["T"] = T
+    return f
+
+
+@pytest.mark.parametrize("key, nbd", [("bgcnbdk", "bgnbd"), ("mbgcnbdk", "mbgnbd")])
+def test_btydplus_method_is_the_scaled_bgnbd_expression_with_a_cohort_bias_correction(key, nbd):
+    """BTYDplus 1.1.4, R/mbg-cnbd-k.R, xbgcnbd.ConditionalExpectedTransactions: the BG/NBD
+    (MBG/NBD) expression with alpha scaled by k times the CNBD-k P(alive); with k > 1 and at
+    least 100 customers, one factor that makes the cohort total the exact E[X(T+t)] - E[X(T)]."""
+    m = clv.from_params(key, TRUE, time_unit="W")
+    k = TRUE["k"]
+    nb = clv.from_params(nbd, {"r": TRUE["r"], "alpha": k * TRUE["alpha"], "a": TRUE["a"], "b": TRUE["b"]},
+                         time_unit="W")
+    small = _cohort(99)  # fewer than 100 customers: no bias correction
+    raw = nb.conditional_expected_purchases(10, small) / nb.p_alive(small) * m.p_alive(small)
+    got = m.conditional_expected_purchases(10, small, method="btydplus")
+    np.testing.assert_allclose(got, raw, rtol=1e-12)
+    assert not np.allclose(got, m.conditional_expected_purchases(10, small), rtol=1e-3)  # not the exact sum
+
+    big = _cohort(400)
+    raw = nb.conditional_expected_purchases(10, big) / nb.p_alive(big) * m.p_alive(big)
+    got = m.conditional_expected_purchases(10, big, method="btydplus")
+    factor = got / raw
+    assert np.ptp(factor) < 1e-12 * factor.mean() and abs(factor.iloc[0] - 1) > 1e-5  # one factor, not 1
+    cohort = (m.expected_purchases(big["T"] + 10) - m.expected_purchases(big["T"])).sum()
+    assert got.sum() == pytest.approx(cohort, rel=1e-12)
+    # a customer's prediction depends on the cohort passed; weights (crmlab.compress) count customers
+    twice = pd.concat([big, big.head(150)])
+    weighted = big.assign(weights=np.r_[np.full(150, 2.0), np.ones(250)])
+    np.testing.assert_allclose(m.conditional_expected_purchases(10, weighted, method="btydplus"),
+                               m.conditional_expected_purchases(10, twice, method="btydplus").iloc[:400],
+                               rtol=1e-12)
+    # the same through holdout_report (per-customer holdout durations)
+    rep = clv.holdout_report({key: m}, big, method="btydplus")
+    assert rep.loc[key, "MAE"] == pytest.approx(np.mean(np.abs(got - big["frequency_holdout"])), rel=1e-12)
+
+
+def test_btydplus_method_interval(world):
+    key, f, m = world
+    cohort = _cohort(150)
+    point = m.conditional_expected_purchases(10, cohort, method="btydplus")
+    ci = m.conditional_expected_purchases(10, cohort, interval=True, method="btydplus")
+    np.testing.assert_allclose(ci["expected_purchases"], point, rtol=1e-12)
+    assert ((ci["lower"] < ci["expected_purchases"]) & (ci["expected_purchases"] < ci["upper"])).all()
+
+
+def test_btydplus_method_moves_a_off_one_and_is_the_closed_form_at_k1():
+    """a = 1 makes (a+b+x-1)/(a-1) infinite: BTYDplus uses a + 0.01 in the BG/NBD expression
+    (not in P(alive)). At k = 1 the approximation is the BG/NBD closed form, uncorrected."""
+    f = _cohort(50)
+    m = clv.from_params("bgcnbdk", {**TRUE, "a": 1.0}, time_unit="W")
+    nb = clv.from_params("bgnbd", {"r": 1.5, "alpha": 18.0, "a": 1.01, "b": 4.0}, time_unit="W")
+    got = m.conditional_expected_purchases(10, f, method="btydplus")
+    np.testing.assert_allclose(got, nb.conditional_expected_purchases(10, f) / nb.p_alive(f) * m.p_alive(f),
+                               rtol=1e-12)
+    big = _cohort(300)
+    m1 = clv.from_params("mbgcnbdk", {**TRUE, "k": 1}, time_unit="W")
+    np.testing.assert_allclose(m1.conditional_expected_purchases(10, big, method="btydplus"),
+                               m1.conditional_expected_purchases(10, big), rtol=1e-9)
+
+
+def test_method_is_checked():
+    f = _cohort(120)
+    m = clv.from_params("bgcnbdk", TRUE, time_unit="W")
+    with pytest.raises(ParameterError, match=r"method='btyd' is not available; use one of \['exact', 'btydplus'\]"):
+        m.conditional_expected_purchases(10, f, method="btyd")
+    nbd = clv.from_params("bgnbd", {"r": 1.5, "alpha": 6.0, "a": 0.8, "b": 4.0}, time_unit="W")
+    for call in (lambda: clv.holdout_report({"cnbd": m, "nbd": nbd}, f, method="btydplus"),
+                 lambda: clv.conditional_by_frequency(nbd, f, method="btydplus")):
+        with pytest.raises(ParameterError, match=r"BG/NBD: method='btydplus' is not available.*k=1"):
+            call()
+    assert clv.holdout_report({"nbd": nbd}, f, method="exact").shape[0] == 1
+
+
 # -- Reutterer, Platzer & Schröder (2021): mplatzer/paper-bgcnbdk -------------------------------
 # results/emp-param-stats.csv (MLE k and LL rounded to units, per model) and results/emp-stats.csv
-# (LL and holdout MAE, full precision). The repository names the logs cdnow, online_grocery,
-# m18, dmef_contest (donations), office-draws and dietary-draws.
-PAPER = {  # log: {model: (k, LL, MAE)} from emp-stats.csv; k from emp-param-stats.csv
-    "cdnow": {"bgcnbdk": (1, -9582.4292067873, 0.785453879387685),
-              "mbgcnbdk": (1, -9582.13571558839, 0.764777677725775)},
-    "grocery": {"bgcnbdk": (2, -15054.1729044916, 1.47484583349983),
-                "mbgcnbdk": (2, -14978.2107316284, 1.43288225417419)},
-    "m18": {"bgcnbdk": (1, -5284.61341715317, 0.440270480552388),
-            "mbgcnbdk": (1, -5285.78174730747, 0.433656968298002)},
-    "donations": {"bgcnbdk": (2, -144713.167762567, 0.333675127139985),
-                  "mbgcnbdk": (2, -144540.941684095, 0.313707432484456)},
-    "office": {"bgcnbdk": (2, -2898.23571151501, 0.293871468301991),
-               "mbgcnbdk": (2, -2898.80500170767, 0.288224092606545)},
+# (LL, holdout MAE and aggregate bias, full precision). The repository names the logs cdnow,
+# online_grocery, m18, dmef_contest (donations), office-draws and dietary-draws. R/empirical.R
+# (bench_mle) computes the holdout predictions of all four models with BTYDplus 1.1.4's
+# (m)bgcnbd.ConditionalExpectedTransactions, the BG/NBD ones as CNBD-k fits with k = 1.
+PAPER = {  # log: {model: (k, LL, MAE, BIAS)} from emp-stats.csv; k from emp-param-stats.csv
+    "cdnow": {"bgcnbdk": (1, -9582.4292067873, 0.785453879387685, -0.121470756442232),
+              "mbgcnbdk": (1, -9582.13571558839, 0.764777677725775, -0.162214694205408)},
+    "grocery": {"bgcnbdk": (2, -15054.1729044916, 1.47484583349983, 0.132812678302153),
+                "mbgcnbdk": (2, -14978.2107316284, 1.43288225417419, 0.174243049483953)},
+    "m18": {"bgcnbdk": (1, -5284.61341715317, 0.440270480552388, 0.0841256683945605),
+            "mbgcnbdk": (1, -5285.78174730747, 0.433656968298002, 0.056525617891756)},
+    "donations": {"bgcnbdk": (2, -144713.167762567, 0.333675127139985, 0.0668811681754263),
+                  "mbgcnbdk": (2, -144540.941684095, 0.313707432484456, 0.0300220396266561)},
+    "office": {"bgcnbdk": (2, -2898.23571151501, 0.293871468301991, 0.00789097063059865),
+               "mbgcnbdk": (2, -2898.80500170767, 0.288224092606545, -0.0340739215080059)},
 }
 #: emp-stats.csv, MAE of the k = 1 models on the same logs
 PAPER_NBD_MAE = {"grocery": (1.57889636400274, 1.51479767652795),
@@ -264,26 +350,35 @@ def paper_fits():
 
 
 @pytest.mark.parametrize("name", sorted(PAPER))
-def test_reproduces_paper_k_and_log_likelihood(paper_fits, name):
+def test_reproduces_paper_k_log_likelihood_and_holdout_accuracy(paper_fits, name):
     s, fits = paper_fits[name]
-    for key, (k, ll, mae) in PAPER[name].items():
+    for key, (k, ll, mae, bias) in PAPER[name].items():
         m = fits[key]
         assert m.k_ == k, key
         # the same maximum; on office every model, the k = 1 ones included (BG/NBD -2954.2450 vs
         # -2954.2371, MBG/NBD -2954.3639 vs -2954.3561), is 0.008 below the paper: that log
-        # differs slightly from the study's, while the other four agree to 1e-6
+        # differs slightly from the study's, while the other four agree to 1e-5
         assert m.log_likelihood_ == pytest.approx(ll, abs=1e-2 if name == "office" else 1e-5), key
-        got = clv.holdout_report({key: m}, s).loc[key, "MAE"]
-        if k == 1:  # the BG/NBD closed form: the paper's MAE to its last digits
-            assert got == pytest.approx(mae, rel=1e-4), key
+        # the paper's predictions: BTYDplus's approximation with its cohort bias correction. MAE
+        # to 2e-5 (office 5e-5) and aggregate bias to 5e-5: the paper gives its parameters to two
+        # decimals only, and the two optimisers stop at slightly different points of the flat
+        # maximum, which moves the MAE by up to 1e-5 even where k = 1 and the prediction is the
+        # BG/NBD closed form (m18: 8.9e-6 and 1.0e-5); the approximation itself is checked to
+        # 1e-12 in test_btydplus_method_is_the_scaled_bgnbd_expression_with_a_cohort_bias_correction
+        rep = clv.holdout_report({key: m}, s, method="btydplus").loc[key]
+        assert rep["MAE"] == pytest.approx(mae, rel=5e-5 if name == "office" else 2e-5), key
+        assert rep["aggregate bias"] == pytest.approx(bias, abs=5e-5), key
+        exact = clv.holdout_report({key: m}, s).loc[key, "MAE"]  # crmlab's default
+        if k == 1:  # the approximation is the BG/NBD closed form, which the exact sum equals
+            assert exact == pytest.approx(rep["MAE"], rel=1e-9), key
         else:
-            # crmlab's conditional expectation is the exact sum (checked against simulation in
-            # test_conditional_expectation_matches_simulated_holdout); the paper's numbers come
-            # from BTYDplus's own computation and differ by 0.5-3% (RESULTS.md lists them)
-            assert got == pytest.approx(mae, rel=0.035), key
-            # the paper's finding holds: regularity lowers the MAE below the k = 1 model's
+            # the exact sum (checked against simulation in
+            # test_conditional_expectation_matches_simulated_holdout) differs from the
+            # approximation by 0.5-3% here, and the paper's finding holds with it too:
+            # regularity lowers the MAE below the k = 1 model's
+            assert exact == pytest.approx(mae, rel=0.035) and abs(exact / mae - 1) > 1e-3, key
             bg_mae, mbg_mae = PAPER_NBD_MAE[name]
-            assert got < (bg_mae if key == "bgcnbdk" else mbg_mae), key
+            assert max(exact, rep["MAE"]) < (bg_mae if key == "bgcnbdk" else mbg_mae), key
 
 
 def test_dietary_matches_the_parameter_file_not_the_stats_file():

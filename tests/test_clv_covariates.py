@@ -22,8 +22,11 @@ def _covariates(rng, n):
     return np.column_stack([z1, z2])
 
 
-def _frame(x, tx, T, Z):
-    f = pd.DataFrame({"frequency": x, "recency": tx, "T": T, "z1": Z[:, 0], "z2": Z[:, 1]})
+def _frame(x, tx, T, Z, dropout):
+    """The summary, the covariates and each customer's simulated dropout (Pareto/NBD: the rate
+    mu; BG/NBD: the probability p), which no fit uses."""
+    f = pd.DataFrame({"frequency": x, "recency": tx, "T": T, "z1": Z[:, 0], "z2": Z[:, 1],
+                      "true_dropout": dropout})
     f.attrs["time_unit"] = "W"
     return f
 
@@ -37,7 +40,7 @@ def sim_paretonbd(n, r, alpha, s, beta, seed):
     end = np.minimum(rng.exponential(1 / mu), T)
     x = rng.poisson(lam * end).astype(float)
     tx = np.where(x > 0, end * rng.beta(np.maximum(x, 1), 1), 0.0)  # the last of x uniform times
-    return _frame(x, tx, T, Z)
+    return _frame(x, tx, T, Z, mu)
 
 
 def sim_bgnbd(n, r, alpha, a, b, seed):
@@ -56,7 +59,7 @@ def sim_bgnbd(n, r, alpha, a, b, seed):
         tx[i[ok]] = tn[ok]
         t[i] = tn
         alive[i] = ok & (rng.random(len(i)) >= p[i])  # dropout after each repeat purchase
-    return _frame(x, tx, T, Z)
+    return _frame(x, tx, T, Z, p)
 
 
 TRUE = {
@@ -134,6 +137,42 @@ def test_baseline_is_the_plain_model_and_predictions_are_per_customer(world):
         assert c["s"] / rows_p[3][0] > c["s"] / c["beta"]
     else:
         assert rows_p[2][0] / (rows_p[2][0] + rows_p[3][0]) > c["a"] / (c["a"] + c["b"])
+
+
+def test_a_positive_dropout_coefficient_means_faster_dropout(world):
+    """The reading in crmlab.clv.covariates. BG/NBD: a_i = a0 exp(g z/2), b_i = b0 exp(-g z/2)
+    multiplies the odds of the mean dropout probability a_i/(a_i+b_i) by exp(g) per unit of z
+    (CLVTools' a0 exp(g z), b0 exp(g z) would leave that mean unchanged); Pareto/NBD:
+    beta_i = beta0 exp(-g z) multiplies the mean dropout rate s/beta_i by exp(g)."""
+    key, f, m = world
+    g1, g2 = m.params_["dropout:z1"], m.params_["dropout:z2"]
+    assert g1 > 0 and g2 > 0  # the simulated coefficients are positive (GD = 0.4, 0.6)
+    none = np.zeros((1, 2))
+
+    def mean_dropout(Zd):
+        th = m._theta_of(m._theta, np.zeros((len(Zd), 2)), Zd)
+        if key == "bgnbd":
+            return th[2] / (th[2] + th[3]), th[2] * th[3]
+        return th[2] / th[3], None  # s / beta_i
+
+    (m0, ab0), (m1, ab1) = mean_dropout(none), mean_dropout(np.array([[1.0, 0.0]]))
+    assert m1[0] > m0[0]
+    if key == "bgnbd":
+        odds = (m1 / (1 - m1)) / (m0 / (1 - m0))
+        assert odds[0] == pytest.approx(np.exp(g1), rel=1e-12)
+        assert ab1[0] == pytest.approx(ab0[0], rel=1e-12)  # a_i b_i fixed
+    else:
+        assert m1[0] / m0[0] == pytest.approx(np.exp(g1), rel=1e-12)
+    # against the simulation: the mean fitted dropout of the customers with the dummy z2 = 1
+    # and of those with z2 = 0 match the means of their simulated p (mu), and z2 = 1 is higher
+    Zd = f[["z1", "z2"]].to_numpy()
+    fitted, _ = mean_dropout(Zd)
+    for grp in (0.0, 1.0):
+        sel = (f["z2"] == grp).to_numpy()
+        truth = f["true_dropout"][sel]
+        assert fitted[sel].mean() == pytest.approx(truth.mean(), rel=0.05), grp
+    assert fitted[Zd[:, 1] == 1].mean() > 1.3 * fitted[Zd[:, 1] == 0].mean()
+    assert f["true_dropout"][f["z2"] == 1].mean() > 1.3 * f["true_dropout"][f["z2"] == 0].mean()
 
 
 def test_intervals_and_holdout(world):

@@ -27,6 +27,29 @@ and the pmf.
 
 k is a whole number ≥ 1: fixed with ``k=``, or found by fitting k = 1, 2, ... (each fit started
 from the previous one) until the log-likelihood stops improving, as BTYDplus does.
+
+BTYDplus's approximation
+------------------------
+``conditional_expected_purchases(t, data, method=...)`` (and ``clv.holdout_report(...,
+method=...)``) choose how E[X(T, T+t) | x, t_x, T] is computed:
+
+- ``"exact"`` (crmlab's default): the sum above.
+- ``"btydplus"``: the approximation of BTYDplus's ``xbgcnbd.ConditionalExpectedTransactions``
+  (version 1.1.4), with which Reutterer, Platzer & Schröder (2021) computed their holdout
+  accuracy: the BG/NBD (MBG/NBD) conditional expectation with α replaced by k·α (a moved to
+  a + 0.01 where it rounds to 1.00, as BTYDplus does), times the exact CNBD-k P(alive)::
+
+      (a+b+x+s−1)/(a−1) · [1 − ((kα+T)/(kα+T+t))^(r+x) · ₂F₁(r+x, b+x+s; a+b+x+s−1; t/(kα+T+t))]
+      · P(alive)
+
+  When k > 1 and at least 100 customers are passed, every prediction is then multiplied by one
+  factor, Σ_i (E[X(T_i+t_i)] − E[X(T_i)]) / Σ_i (approximation)_i, so that the cohort's total is
+  the exact unconditional expectation of its purchases in the holdout (E[X] as below). That bias
+  correction assumes that the customers passed are the whole cohort: a customer's prediction
+  depends on who else is in ``data`` (weights of :func:`crmlab.compress` count customers). At
+  k = 1 the approximation is the BG/NBD (MBG/NBD) closed form, with no correction. On a
+  boundary fit (a, b → ∞) the BG/NBD expression is its limit, as for the BG/NBD itself
+  (BTYDplus has no such fit).
 """
 
 from __future__ import annotations
@@ -36,11 +59,17 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, gammaln
 
 from ..errors import DataError, ParameterError
-from .base import LOG_BOUND, by_x, numeric, unique_rows, weights_of
+from .base import LOG_BOUND, by_x, interval_frame, numeric, unique_rows, weights_of
 from .bgnbd import BetaGeo, prepare_frt
 
 #: Largest k tried by the upward search (BTYDplus stops at 12; regular logs need less).
 K_MAX = 30
+#: How E[X(T, T+t) | x, t_x, T] can be computed (module docstring): crmlab's exact sum (the
+#: default) or BTYDplus's approximation. Models without the attribute have "exact" only.
+CONDITIONAL_METHODS = ("exact", "btydplus")
+#: BTYDplus corrects its approximation's bias only when this many customers are passed (it then
+#: assumes the whole cohort is there).
+BIAS_CORRECTION_MIN = 100
 _TAIL_SD = 12.0  # negative-binomial tails summed to the mean + 12 sd + the geometric tail (+ 30)
 
 
@@ -49,6 +78,21 @@ def _log_gap(T, tx):
     gap = T - tx
     with np.errstate(divide="ignore"):
         return np.where(gap > 0, np.log(np.where(gap > 0, gap, 1.0)), -np.inf)
+
+
+def check_method(model, method) -> str:
+    """``method`` if ``model`` can compute conditional expectations that way, else a
+    ParameterError naming the parameter and the methods the model has."""
+    allowed = getattr(model, "conditional_methods", ("exact",))
+    if not isinstance(method, str) or method not in allowed:
+        name = getattr(model, "name", type(model).__name__)
+        hint = ("" if "btydplus" in allowed else
+                "; 'btydplus' (BTYDplus's approximation) exists only for BG/CNBD-k and MBG/CNBD-k: "
+                "for a BG/NBD or MBG/NBD as in Reutterer, Platzer & Schröder (2021), fit "
+                "clv.fit('bgcnbdk', summary, k=1) or clv.fit('mbgcnbdk', summary, k=1)")
+        raise ParameterError(f"{name}: method={method!r} is not available; use one of "
+                             f"{list(allowed)}{hint}.")
+    return method
 
 
 def _geometric_tail(q):
@@ -85,6 +129,7 @@ class BetaGeoCNBDk(BetaGeo):
     name = "BG/CNBD-k"
     key = "bgcnbdk"
     _shift = 0
+    conditional_methods = CONDITIONAL_METHODS
 
     def __init__(self, *, k: int | None = None, k_max: int = K_MAX, **options):
         super().__init__(**options)
@@ -362,6 +407,52 @@ class BetaGeoCNBDk(BetaGeo):
 
     def _k_rate(self, theta, t, x, T):
         raise NotImplementedError("CNBD-k: the conditional expectation depends on t_x; use _k_cond")
+
+    def _k_cond_btydplus(self, theta, t, x, tx, T, w):
+        """BTYDplus's approximate conditional expectation (module docstring), with its bias
+        correction over the cohort of rows ``x, tx, T`` weighted by ``w``."""
+        k = self.k_
+        approx = np.array(theta, float)
+        approx[1] *= k  # the BG/NBD expression with α scaled by k
+        if len(approx) == 4 and np.round(approx[2], 2) == 1:
+            approx[2] += 0.01  # BTYDplus: (a+b+x+s−1)/(a−1) is undefined at a = 1
+        tt = np.broadcast_to(np.asarray(t, float), x.shape)
+        est = BetaGeo._k_rate(self, approx, tt, x, T) * self._k_p_alive(theta, x, tx, T)
+        if k > 1 and w.sum() >= BIAS_CORRECTION_MIN:
+            ages, inv = np.unique(np.r_[T, T + tt], return_inverse=True)
+            E = self._k_expected(theta, ages)[inv]
+            n = len(x)
+            total = w @ est
+            if total > 0:  # (t = 0: nothing to scale)
+                est = est * ((w @ E[n:] - w @ E[:n]) / total)
+        return est
+
+    def conditional_expected_purchases(self, t, data=None, *, interval=False, method="exact"):
+        """Expected purchases in the next ``t`` periods for each customer: ``t``, ``data`` and
+        ``interval`` as for every continuous-time model
+        (:meth:`crmlab.clv.predict.ContinuousPredictions.conditional_expected_purchases`).
+
+        Parameters
+        ----------
+        method : {"exact", "btydplus"}
+            "exact" (crmlab's default) sums the Erlang steps exactly. "btydplus" is the
+            approximation of BTYDplus, which Reutterer, Platzer & Schröder (2021) used for their
+            holdout results: the BG/NBD expression with α scaled by k, then (k > 1, at least 100
+            customers) one bias-correction factor for all of ``data``, which must therefore be
+            the whole cohort (see :mod:`crmlab.clv.cnbdk`).
+        """
+        if check_method(self, method) == "exact":
+            return super().conditional_expected_purchases(t, data, interval=interval)
+        t = float(self._check_t(t))
+        idx, x, tx, T = self._pred_data(data)
+        w = weights_of(self.data_ if data is None else data, self.name)
+
+        def f(th, _, sl):  # the correction needs every row, whatever the slice
+            return self._k_cond_btydplus(th, t, x, tx, T, w)[sl]
+
+        if not interval:
+            return pd.Series(f(self._theta, None, slice(None)), index=idx, name="expected_purchases")
+        return interval_frame(*self._delta_interval(f, len(x)), idx, "expected_purchases")
 
     def _k_discounted(self, theta, steps, disc, x, tx, T):
         (xu, txu, Tu), inv = unique_rows(x, tx, T)

@@ -5,14 +5,25 @@ means the same columns for both processes; the same for ``"bgnbd"``). The column
 columns of the summary, one value per customer: add them to the summary frame (it is an
 ordinary DataFrame indexed by customer), e.g. ``s = s.join(customers[["channel"]])``.
 
-Parametrisation (Fader & Hardie's covariate note and CLVTools), z_i a customer's covariates:
+Parametrisation, z_i a customer's covariates:
 
-- Pareto/NBD: α_i = α₀·exp(−γ_purchaseᵀz_i) and β_i = β₀·exp(−γ_dropoutᵀz_i). The mean
+- Pareto/NBD: α_i = α₀·exp(−γ_purchaseᵀz_i) and β_i = β₀·exp(−γ_dropoutᵀz_i), as in Fader &
+  Hardie's note on time-invariant covariates (2007, note 019) and in CLVTools. The mean
   purchase rate r/α_i and the mean dropout rate s/β_i are multiplied by exp(γᵀz_i).
 - BG/NBD: α_i as above; the dropout covariates act on a and b in opposite directions,
   a_i = a₀·exp(γ_dropoutᵀz_i / 2) and b_i = b₀·exp(−γ_dropoutᵀz_i / 2), so the odds a_i/b_i of
   the mean dropout probability a/(a+b) are multiplied by exp(γ_dropoutᵀz_i), while a_i·b_i
-  stays fixed.
+  stays fixed. This is crmlab's own form, not a copy of either source. Fader & Hardie (2007)
+  give a and b separate coefficients, a_i = a₀·exp(γ_aᵀz_i) and b_i = b₀·exp(γ_bᵀz_i), so the
+  effect on the mean dropout probability is γ_a − γ_b, spread over two coefficients; crmlab's
+  form is their special case γ_a = −γ_b = γ_dropout/2. CLVTools (``bgnbd`` with static
+  covariates) uses one coefficient with the same sign for both, a_i = a₀·exp(γ_lifeᵀz_i) and
+  b_i = b₀·exp(γ_lifeᵀz_i) (its documentation: "we constrain ... g2=g3"): that scales a and b
+  together, which changes how concentrated the dropout probabilities are around their mean but
+  leaves the mean a/(a+b) unchanged. Issue #14 asks that a positive dropout coefficient mean
+  faster dropout, which CLVTools' form cannot express; crmlab keeps its single coefficient per
+  covariate and gives it the reading the Pareto/NBD coefficient has. Coefficients from CLVTools'
+  BG/NBD are therefore not comparable with crmlab's.
 
 So in both models **a positive coefficient means more purchasing, or faster dropout**. The
 coefficients are ``params_["purchase:<col>"]`` and ``params_["dropout:<col>"]``, with standard

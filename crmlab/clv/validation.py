@@ -19,7 +19,8 @@ from scipy import stats
 from .. import i18n
 from ..errors import ModelError
 from ..units import DAYS_PER_UNIT, time_unit_of
-from .base import check_columns, numeric
+from .base import check_columns, numeric, weights_of
+from .cnbdk import check_method
 
 i18n.register({
     "clv.model": {"zh": "模型", "en": "model"},
@@ -45,22 +46,34 @@ def _holdout_columns(summary):
     return numeric(summary, "frequency_holdout", "holdout"), numeric(summary, "duration_holdout", "holdout")
 
 
-def _predict_holdout(model, summary, duration):
+def _predict_holdout(model, summary, duration, method="exact"):
+    check_method(model, method)
     idx, x, tx, T = model._pred_data(summary)
-    return model._k_cond(model._theta_rows(model._theta, slice(None)), duration, x, tx, T)
+    theta = model._theta_rows(model._theta, slice(None))
+    if method == "btydplus":
+        return model._k_cond_btydplus(theta, duration, x, tx, T, weights_of(summary, "holdout"))
+    return model._k_cond(theta, duration, x, tx, T)
 
 
-def holdout_report(models, summary: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+def holdout_report(models, summary: pd.DataFrame, *, lang: str = "en", method: str = "exact") -> pd.DataFrame:
     """Compare fitted models on the holdout period of ``summary``.
 
     Parameters
     ----------
     models : dict or list
-        Fitted BG/NBD, MBG/NBD or Pareto/NBD models (fitted on the calibration part of this
-        summary or of its :func:`crmlab.compress` form). A dict gives the row labels.
+        Fitted BG/NBD, MBG/NBD, Pareto/NBD or (M)BG/CNBD-k models (fitted on the calibration
+        part of this summary or of its :func:`crmlab.compress` form). A dict gives the row
+        labels.
     summary : DataFrame
         ``crmlab.summarise(..., calibration_end=...)`` output with ``frequency_holdout`` and
         ``duration_holdout`` (in the summary's unit).
+    method : {"exact", "btydplus"}
+        How the conditional expectation is computed (see
+        :meth:`crmlab.clv.BetaGeoCNBDk.conditional_expected_purchases`): "exact" (the default,
+        every model), or "btydplus", BTYDplus's approximation for (M)BG/CNBD-k models, with
+        which Reutterer, Platzer & Schröder (2021) computed their holdout table (its bias
+        correction treats ``summary`` as the whole cohort). With "btydplus" every model must be
+        a CNBD-k model (for BG/NBD, MBG/NBD fit one with ``k=1``, as the paper did).
 
     Returns
     -------
@@ -72,9 +85,11 @@ def holdout_report(models, summary: pd.DataFrame, *, lang: str = "en") -> pd.Dat
     if not isinstance(models, dict):
         models = {getattr(m, "name", str(i)): m for i, m in enumerate(models)}
     actual, duration = _holdout_columns(summary)
+    for m in models.values():  # before any prediction: a wrong method fails fast
+        check_method(m, method)
     rows = []
     for label, m in models.items():
-        pred = _predict_holdout(m, summary, duration)
+        pred = _predict_holdout(m, summary, duration, method)
         err = pred - actual
         rows.append({
             i18n.t("clv.model", lang): label,
@@ -110,11 +125,11 @@ def fit_table(models, *, lang: str = "en") -> pd.DataFrame:
 
 
 def conditional_by_frequency(model, summary: pd.DataFrame, *, max_frequency: int = 7,
-                             lang: str = "en") -> pd.DataFrame:
+                             lang: str = "en", method: str = "exact") -> pd.DataFrame:
     """Mean actual vs predicted holdout purchases, grouped by calibration frequency
-    (``max_frequency`` and above pooled)."""
+    (``max_frequency`` and above pooled); ``method`` as in :func:`holdout_report`."""
     actual, duration = _holdout_columns(summary)
-    pred = _predict_holdout(model, summary, duration)
+    pred = _predict_holdout(model, summary, duration, method)
     x = numeric(summary, "frequency", "holdout")
     grp = np.minimum(x, max_frequency).astype(int)
     out = pd.DataFrame({"g": grp, "a": actual, "p": pred}).groupby("g").agg(
