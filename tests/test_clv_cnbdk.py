@@ -310,10 +310,14 @@ def test_method_is_checked():
         m.conditional_expected_purchases(10, f, method="btyd")
     nbd = clv.from_params("bgnbd", {"r": 1.5, "alpha": 6.0, "a": 0.8, "b": 4.0}, time_unit="W")
     for call in (lambda: clv.holdout_report({"cnbd": m, "nbd": nbd}, f, method="btydplus"),
-                 lambda: clv.conditional_by_frequency(nbd, f, method="btydplus")):
+                 lambda: clv.conditional_by_frequency(nbd, f, method="btydplus"),
+                 lambda: nbd.conditional_expected_purchases(10, f, method="btydplus")):
         with pytest.raises(ParameterError, match=r"BG/NBD: method='btydplus' is not available.*k=1"):
             call()
     assert clv.holdout_report({"nbd": nbd}, f, method="exact").shape[0] == 1
+    bgbb = clv.from_params("bgbb", {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78})
+    with pytest.raises(ParameterError, match=r"BG/BB: method='btydplus' is not available"):
+        bgbb.conditional_expected_purchases(2, method="btydplus")
 
 
 # -- Reutterer, Platzer & Schröder (2021): mplatzer/paper-bgcnbdk -------------------------------

@@ -22,7 +22,7 @@ from scipy.special import betaln, comb, digamma, gammaln, hyp2f1, logsumexp, pol
 
 from ..errors import ModelError, ParameterError
 from .base import Model, check_columns, interval_frame, numeric, unique_rows, weights_of
-from .predict import _spend
+from .predict import _spend, check_method
 
 #: ``rate_unit`` that says a discount rate is quoted per purchase opportunity.
 OPPORTUNITY = "opportunity"
@@ -170,8 +170,10 @@ class BetaGeoBetaBinom(Model):
         return self._per_customer(lambda th, d: self._k_p_alive(th, d, int(m)), data, "p_alive",
                                   interval, transform="logit")
 
-    def conditional_expected_purchases(self, t, data=None, *, interval=False):
-        """Expected purchases in the next ``t`` opportunities (eq. 13 of FHS 2010)."""
+    def conditional_expected_purchases(self, t, data=None, *, interval=False, method="exact"):
+        """Expected purchases in the next ``t`` opportunities (eq. 13 of FHS 2010); ``method``
+        is ``"exact"``, the only one."""
+        check_method(self, method)
         if t < 0 or t != int(t):
             raise ParameterError(f"t={t!r} must be a whole number of future opportunities.")
         return self._per_customer(lambda th, d: self._k_cond(th, t, d), data, "expected_purchases",

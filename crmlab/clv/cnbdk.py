@@ -61,6 +61,7 @@ from scipy.special import betainc, betaln, digamma, gammaln
 from ..errors import DataError, ParameterError
 from .base import LOG_BOUND, by_x, interval_frame, numeric, unique_rows, weights_of
 from .bgnbd import BetaGeo, prepare_frt
+from .predict import check_method
 
 #: Largest k tried by the upward search (BTYDplus stops at 12; regular logs need less).
 K_MAX = 30
@@ -78,21 +79,6 @@ def _log_gap(T, tx):
     gap = T - tx
     with np.errstate(divide="ignore"):
         return np.where(gap > 0, np.log(np.where(gap > 0, gap, 1.0)), -np.inf)
-
-
-def check_method(model, method) -> str:
-    """``method`` if ``model`` can compute conditional expectations that way, else a
-    ParameterError naming the parameter and the methods the model has."""
-    allowed = getattr(model, "conditional_methods", ("exact",))
-    if not isinstance(method, str) or method not in allowed:
-        name = getattr(model, "name", type(model).__name__)
-        hint = ("" if "btydplus" in allowed else
-                "; 'btydplus' (BTYDplus's approximation) exists only for BG/CNBD-k and MBG/CNBD-k: "
-                "for a BG/NBD or MBG/NBD as in Reutterer, Platzer & Schröder (2021), fit "
-                "clv.fit('bgcnbdk', summary, k=1) or clv.fit('mbgcnbdk', summary, k=1)")
-        raise ParameterError(f"{name}: method={method!r} is not available; use one of "
-                             f"{list(allowed)}{hint}.")
-    return method
 
 
 def _geometric_tail(q):

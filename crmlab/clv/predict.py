@@ -13,6 +13,22 @@ from ..units import time_unit_of
 from .base import check_columns, require_monetary, check_frt, discount_per_period, interval_frame, numeric, unique_rows
 
 
+
+def check_method(model, method) -> str:
+    """``method`` if ``model`` can compute conditional expectations that way, else a
+    ParameterError naming the parameter and the methods the model has."""
+    allowed = getattr(model, "conditional_methods", ("exact",))
+    if not isinstance(method, str) or method not in allowed:
+        name = getattr(model, "name", type(model).__name__)
+        hint = ("" if "btydplus" in allowed else
+                "; 'btydplus' (BTYDplus's approximation) exists only for BG/CNBD-k and MBG/CNBD-k: "
+                "for a BG/NBD or MBG/NBD as in Reutterer, Platzer & Schröder (2021), fit "
+                "clv.fit('bgcnbdk', summary, k=1) or clv.fit('mbgcnbdk', summary, k=1)")
+        raise ParameterError(f"{name}: method={method!r} is not available; use one of "
+                             f"{list(allowed)}{hint}.")
+    return method
+
+
 class ContinuousPredictions:
     """Mixin: ``expected_purchases``, ``conditional_expected_purchases``, ``p_alive``, ``pmf``
     and ``clv`` for a fitted continuous-time model."""
@@ -80,7 +96,7 @@ class ContinuousPredictions:
         t = self._check_t(t)
         return self._k_expected(self._theta, t)
 
-    def conditional_expected_purchases(self, t, data=None, *, interval=False):
+    def conditional_expected_purchases(self, t, data=None, *, interval=False, method="exact"):
         """Expected purchases in the next ``t`` periods for each customer.
 
         Parameters
@@ -91,7 +107,11 @@ class ContinuousPredictions:
             Summary in the same unit; default: the data the model was fitted on.
         interval : bool
             Also return a 95% delta-method interval (columns ``lower``, ``upper``).
+        method : str
+            ``"exact"``, the model's closed form (the only method of these models; BG/CNBD-k
+            and MBG/CNBD-k also have ``"btydplus"``).
         """
+        check_method(self, method)
         t = float(self._check_t(t))
         idx, x, tx, T = self._pred_data(data)
         if not interval:

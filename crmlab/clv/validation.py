@@ -20,7 +20,7 @@ from .. import i18n
 from ..errors import ModelError
 from ..units import DAYS_PER_UNIT, time_unit_of
 from .base import check_columns, numeric, weights_of
-from .cnbdk import check_method
+from .predict import check_method
 
 i18n.register({
     "clv.model": {"zh": "模型", "en": "model"},
