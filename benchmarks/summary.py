@@ -47,6 +47,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 WORK = Path(__file__).resolve().parent / "_work"
 START = "2024-01-01"
 END = "2025-12-31 23:59:59"  # two years of timestamps
@@ -293,6 +295,16 @@ def compare(args, shape: str) -> None:
     if "error" not in c and "error" not in d:
         print(f"crmlab / best hand query ({d['name']}) time: {c['seconds'] / d['seconds']:.2f}x wall, "
               f"{c['cpu_seconds'] / d['cpu_seconds']:.2f}x CPU (target <= 1.3x)")
+        # Best-of-n favours whichever contender had one lucky run on a shared machine; the
+        # medians of the interleaved runs are the steadier comparison.
+        for name in ("duckdb-sql", "duckdb-sql-window"):
+            pairs = [(a, b) for a, b in zip(runs["crmlab"], runs[name])
+                     if "error" not in a and "error" not in b]
+            if pairs:
+                wall = np.median([a["seconds"] / b["seconds"] for a, b in pairs])
+                cpu = np.median([a["cpu_seconds"] / b["cpu_seconds"] for a, b in pairs])
+                print(f"crmlab / {name}, median of {len(pairs)} interleaved run pairs: "
+                      f"{wall:.2f}x wall, {cpu:.2f}x CPU")
         print(f"crmlab peak RSS: {c['peak_rss_mb']:.0f} MB (target <= 1024 MB)")
         print(f"checksums agree with the hand queries: "
               f"{all(c['checksum'] == h['checksum'] for h in hands)}")
