@@ -14,6 +14,10 @@ endif
 HANDOUT_LANG ?=
 # Extra pytest arguments, e.g. PYTEST_ARGS="-p no:randomly" for the default order.
 PYTEST_ARGS  ?=
+# Test worker processes (pytest-xdist): one per core; PYTEST_JOBS=0 runs in this process.
+# --dist loadfile keeps each test file on one worker, so its module fixtures (a built report,
+# executed chapters, a Spark session) are made once.
+PYTEST_JOBS  ?= auto
 # JupyterLab refuses to run as root without --allow-root (containers, teaching VMs).
 LAB_ARGS     := $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -23,7 +27,8 @@ help:
 	@echo "make report     set up .venv and build the default report (CDNOW, real data)"
 	@echo "make test       install the test tools (pytest & co, dev + spark extras) into .venv and"
 	@echo "                run the whole test suite in random order (the seed is printed);"
-	@echo "                PYTEST_ARGS=\"-p no:randomly\" for the default order. After only"
+	@echo "                PYTEST_ARGS=\"-p no:randomly\" for the default order; one worker per"
+	@echo "                core (PYTEST_JOBS=0 for a single process). After only"
 	@echo "                'make report', .venv has no pytest: run 'make test' (or make setup-dev)"
 	@echo "make lab        open JupyterLab on notebooks/ (adds --allow-root when run as root)"
 	@echo "make handouts   student handouts and answer keys; LANG=zh or LANG=en for one language"
@@ -59,7 +64,7 @@ endif
 	$(HANDOUT_ENV) $(BIN)/crmlab handouts $(if $(HANDOUT_LANG),--lang $(HANDOUT_LANG))
 
 test: setup-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS)

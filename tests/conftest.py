@@ -1,3 +1,6 @@
+import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -5,6 +8,28 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
+_SUITE_CACHE = "CRMLAB_TEST_SUITE_CACHE"
+
+
+def pytest_configure(config):
+    """One execution cache for the whole run, in a fresh temporary folder: the suite never
+    reads or fills the user's ``~/.cache/crmlab``, and a run starts with nothing cached (so
+    the first test to need a chapter executes it; later identical runs reuse it, as a user's
+    successive builds do). The xdist workers inherit the folder from the controller, which
+    removes it at the end."""
+    if os.environ.get(_SUITE_CACHE):  # an xdist worker: the controller made it
+        return
+    folder = tempfile.mkdtemp(prefix="crmlab-test-cache-")
+    os.environ[_SUITE_CACHE] = folder
+    os.environ["CRMLAB_CACHE"] = folder
+    config._crmlab_suite_cache = folder
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_crmlab_suite_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(_SUITE_CACHE, None)
 
 
 @pytest.fixture(autouse=True)

@@ -69,7 +69,9 @@ def test_test_target_never_touches_git_config():
 
 def test_test_target_passes_pytest_args():
     out = make("-n", *KEEP_VENV, "test", "PYTEST_ARGS=-p no:randomly").stdout
-    assert "-m pytest -p no:randomly" in out
+    assert "-m pytest -n auto --dist loadfile -p no:randomly" in out
+    one = make("-n", *KEEP_VENV, "test", "PYTEST_JOBS=0").stdout
+    assert "-m pytest -n 0 " in one
 
 
 def test_help_says_make_test_installs_the_test_tools():

@@ -9,7 +9,9 @@ profile), and the Spark block runs on a local session with a generated ``sales.t
 table. ``make test`` is the command running this suite, so it is the one line not run here
 (``.ci/run`` runs it on a clean clone).
 
-The commands share one execution cache (``CRMLAB_CACHE``), as a user's successive commands do.
+Each command is its own test, in a scratch folder of its own (so they run in any order and on
+any xdist worker); they share the suite's execution cache (``CRMLAB_CACHE``, set in
+``conftest.py``), as a user's successive commands share theirs.
 """
 
 from __future__ import annotations
@@ -94,18 +96,16 @@ def pd_seconds(values):
     return pd.to_timedelta(values, unit="s")
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp("readme")
-    _user_files(cwd)
-    return cwd
+@pytest.fixture
+def workdir(tmp_path):
+    _user_files(tmp_path)
+    return tmp_path
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    e = dict(os.environ)
+@pytest.fixture
+def env():
+    e = dict(os.environ)  # CRMLAB_CACHE: the suite's execution cache (conftest.py)
     e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
-    e["CRMLAB_CACHE"] = str(tmp_path_factory.mktemp("readme-cache"))
     e.pop("MPLBACKEND", None)
     return e
 
@@ -129,13 +129,19 @@ def test_the_readme_has_the_commands_this_file_runs():
             f"README command {c!r}: teach tests/test_readme.py how to run it")
 
 
-@pytest.mark.parametrize("index", range(len(shell_blocks())))
-def test_shell_block_runs(index, workdir, env):
-    """The commands of one block, in the README's order (later ones may use earlier results)."""
-    for command in shell_blocks()[index]:
-        _check_command(command, workdir, env)
-    if any(c.startswith("crmlab new-chapter") for c in shell_blocks()[index]):
-        assert not list((ROOT / "notebooks").glob("06_*")), "new-chapter wrote into the project"
+def distinct_commands() -> list[str]:
+    """Every shell command of the README once, in the README's order. None needs an earlier
+    one's result (each test starts from the same scratch files)."""
+    return list(dict.fromkeys(shell_commands()))
+
+
+@pytest.mark.parametrize("command", distinct_commands())
+def test_shell_command_runs(command, workdir, env):
+    _check_command(command, workdir, env)
+    if command.startswith("crmlab new-chapter"):
+        name = shlex.split(command)[-1]
+        assert (workdir / "notebooks" / f"{name}.md").exists(), "new-chapter wrote no text source"
+        assert not list((ROOT / "notebooks").glob(f"{name}*")), "new-chapter wrote into the project"
 
 
 def _check_command(command, workdir, env):

@@ -29,6 +29,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..plots import font_files
+from .cache import default_root
 
 FAMILIES = {"serif": "CrmlabSerif", "sans": "CrmlabSans"}
 STYLE_ID = "crmlab-fonts"
@@ -39,10 +40,8 @@ PAGE_SUBSETS_KEPT = 400  # cached page subsets (a few hundred kB each); the olde
 
 
 def cache_dir() -> Path:
-    """``$CRMLAB_CACHE/fonts``, else ``$XDG_CACHE_HOME/crmlab/fonts`` (``~/.cache``)."""
-    root = os.environ.get("CRMLAB_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "crmlab")
-    return Path(root) / "fonts"
+    """``fonts/`` in the execution cache's root (:func:`crmlab.report.cache.default_root`)."""
+    return default_root() / "fonts"
 
 
 def _lite_charset() -> list[int]:
