@@ -82,3 +82,41 @@ print(json.dumps({{**seen, "fontTools": logging.getLogger("fontTools").level,
     assert res["inside"] == 40
     assert res["fontTools"] == 10 and res["weasyprint"] == 0  # as the session set them
     assert (tmp_path / "t.pdf").read_bytes().startswith(b"%PDF")
+
+
+
+def test_legends_added_by_figure_functions_get_the_house_sizes():
+    # A legend drawn after crmlab.plots.figure() returns gets the house size only when the
+    # function runs inside house_style (the @styled decorator); the session's own size must not
+    # leak into crmlab's figures.
+    res = _python(r'''
+import json
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import crmlab.plots
+from crmlab.value import plots as vplots
+plt.rcParams["legend.fontsize"] = 31.0
+fig = vplots.plot_lorenz(np.arange(1, 50, dtype=float), lang="en")
+got = fig.axes[0].get_legend().get_texts()[0].get_fontsize()
+with crmlab.plots.house_style():
+    from matplotlib.font_manager import FontProperties
+    house = FontProperties(size=matplotlib.rcParams["legend.fontsize"]).get_size_in_points()
+print(json.dumps({"got": got, "house": house}))
+''')
+    assert res["got"] == res["house"] != 31.0
+
+
+def test_every_public_figure_function_is_styled():
+    import inspect
+
+    from crmlab.clv import plots as clv_plots
+    from crmlab.value import plots as value_plots
+
+    for module in (clv_plots, value_plots):
+        names = [n for n, f in inspect.getmembers(module, inspect.isfunction)
+                 if n.startswith("plot_") and f.__module__ == module.__name__]
+        assert len(names) >= 6, module.__name__
+        for name in names:
+            assert hasattr(getattr(module, name), "__wrapped__"), f"{module.__name__}.{name} lacks @styled"

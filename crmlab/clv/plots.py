@@ -12,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import i18n
-from ..plots import figure
+from ..plots import figure, styled
 from ..units import UNIT_NAMES
 
 i18n.register({
@@ -44,6 +44,7 @@ def _unit(unit, lang):
     return UNIT_NAMES.get(unit, {"zh": str(unit), "en": str(unit)})[lang]
 
 
+@styled
 def plot_tracking(track: pd.DataFrame, *, kind: str = "cumulative", lang: str = "zh"):
     """Actual vs predicted repeat transactions per period from :func:`crmlab.clv.tracking`."""
     i18n.check_lang(lang)
@@ -69,6 +70,7 @@ def plot_tracking(track: pd.DataFrame, *, kind: str = "cumulative", lang: str = 
     return fig
 
 
+@styled
 def plot_conditional_by_frequency(table: pd.DataFrame, *, lang: str = "zh"):
     """Bars of actual vs predicted mean holdout purchases by calibration frequency
     (the table of :func:`crmlab.clv.conditional_by_frequency` in the same ``lang``)."""
@@ -88,6 +90,7 @@ def _grid(model, max_frequency, T):
     return x, tx, np.full_like(x, float(T))
 
 
+@styled
 def plot_p_alive_matrix(model, *, T: float, max_frequency: int = 20, lang: str = "zh"):
     """Heatmap of P(alive) over frequency and recency for customers of age ``T``."""
     i18n.check_lang(lang)
@@ -97,6 +100,7 @@ def plot_p_alive_matrix(model, *, T: float, max_frequency: int = 20, lang: str =
                  i18n.t("clv.p_alive", lang), lang)
 
 
+@styled
 def plot_expected_matrix(model, *, t: float, T: float, max_frequency: int = 20, lang: str = "zh"):
     """Heatmap of expected purchases in the next ``t`` periods over frequency and recency."""
     i18n.check_lang(lang)
@@ -117,6 +121,7 @@ def _heat(z, T, unit, key, caption, cbar, lang):
     return fig
 
 
+@styled
 def plot_clv_distribution(clv_frame: pd.DataFrame, *, lang: str = "zh", max_points: int = 2000):
     """Customers ranked by CLV with their 95% intervals (from ``model.clv(..., interval=True)``)
     next to a histogram of CLV."""
@@ -153,6 +158,7 @@ def plot_clv_distribution(clv_frame: pd.DataFrame, *, lang: str = "zh", max_poin
     return fig
 
 
+@styled
 def plot_sbg_projection(projection: pd.DataFrame, *, fit_periods=None, lang: str = "zh"):
     """Projected survival of an sBG model (``model.project(n)``) against the actual survival.
 

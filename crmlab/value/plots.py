@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n
+from ..plots import figure, styled
 from ..tables import label
 from .concentration import Pyramid, WhaleCurve, gini, lorenz
 from .survey import COST_COMPONENTS, VALUE_COMPONENTS
@@ -33,10 +34,9 @@ i18n.register({
 })
 
 
+@styled
 def plot_lorenz(values, lang: str = "zh", ax=None):
     """Lorenz curve with the line of equality; the caption carries the Gini coefficient."""
-    from ..plots import figure
-
     lc = lorenz(values)
     g = gini(values)
     cap = i18n.t("value.lorenz", lang, gini=g)
@@ -49,10 +49,9 @@ def plot_lorenz(values, lang: str = "zh", ax=None):
     return fig
 
 
+@styled
 def plot_whale(curve: WhaleCurve, lang: str = "zh"):
     """The whale curve with its peak marked and the 100% line."""
-    from ..plots import figure
-
     fig, ax = figure("value.whale", i18n.t("value.whale", lang))
     c = curve.curve
     ax.plot(np.r_[0, c["share_customers"]], np.r_[0, c["cum_share"]], lw=2)
@@ -65,10 +64,9 @@ def plot_whale(curve: WhaleCurve, lang: str = "zh"):
     return fig
 
 
+@styled
 def plot_pyramid(result: Pyramid, lang: str = "zh"):
     """The pyramid as centred horizontal bars (width = share of revenue), top tier on top."""
-    from ..plots import figure
-
     fig, ax = figure("value.pyramid", i18n.t("value.pyramid", lang))
     s = result.summary
     y = np.arange(len(s))[::-1]
@@ -84,10 +82,9 @@ def plot_pyramid(result: Pyramid, lang: str = "zh"):
     return fig
 
 
+@styled
 def plot_value_matrix(matrix: pd.DataFrame, lang: str = "zh"):
     """Scatter of current against potential value, split lines and class colours."""
-    from ..plots import figure
-
     fig, ax = figure("value.matrix", i18n.t("value.matrix", lang))
     th = matrix.attrs.get("thresholds", {})
     for i, (key, grp) in enumerate(matrix.groupby("value_class", observed=True)):
@@ -102,11 +99,10 @@ def plot_value_matrix(matrix: pd.DataFrame, lang: str = "zh"):
     return fig
 
 
+@styled
 def plot_delivered_value(dv: pd.DataFrame, lang: str = "zh",
                          value=VALUE_COMPONENTS, cost=COST_COMPONENTS):
     """Waterfall of mean components: value parts up, cost parts down, delivered value last."""
-    from ..plots import figure
-
     fig, ax = figure("value.delivered", i18n.t("value.delivered", lang))
     means = dv.mean()
     steps = [(k, means[k]) for k in value] + [(k, -means[k]) for k in cost]
@@ -135,11 +131,10 @@ def item_label(item, lang: str = "zh"):
     return label(item, lang)
 
 
+@styled
 def plot_loadings(loadings: pd.DataFrame, lang: str = "zh"):
     """Heatmap of factor loadings (items × factors)."""
     import seaborn as sns
-
-    from ..plots import figure
 
     fig, ax = figure("value.loadings", i18n.t("value.loadings", lang),
                      figsize=(6.0, max(3.0, 0.25 * len(loadings))))
