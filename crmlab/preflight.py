@@ -7,26 +7,40 @@ holdout periods both hold transactions. ``crmlab build`` and ``crmlab run`` call
 :func:`crmlab.report.profiles.plan`) so that a misspelled column or a date outside the data
 stops the build before the first chapter starts.
 
+The reader options of a user's file (``encoding``, ``sheet``, ``date_format``, ``decimal``,
+``timezone``) are checked here too (:func:`reader_options`), and the header and the date column
+are read with them, as the chapter will read the file. A column of year-last dates such as
+``03/05/2024`` whose day/month order the reader would get wrong or cannot know stops here
+(:func:`check_dataset`), before any chapter runs.
+
 Every error names the parameter three ways: the profile key (``customer_col:``), the
-command-line flag (``-p customer_col=...``) and the Python argument (``customer=``).
+command-line flag (``-p customer_col=...``) and the Python argument (``customer=``). Messages
+of :mod:`crmlab.io` that name the flags of ``crmlab data check`` (``--date-format``) are given
+these three ways as well (:func:`_routed`).
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ParameterError
+from .errors import CrmlabError, DataError, ParameterError, format_rows
 from .io import (COLUMN_ALIASES, Ledger, _norm, _parse_dates, _resolve_columns, decode_bytes,
                  sniff_table)
 
 # Python argument of check_dataset / datasets.load -> profile key and `-p` name of the notebooks
 PROFILE_KEYS = {"dataset": "dataset", "customer": "customer_col", "date": "date_col",
                 "amount": "amount_col", "observation_end": "observation_end",
-                "calibration_end": "calibration_end"}
+                "calibration_end": "calibration_end", "encoding": "encoding", "sheet": "sheet",
+                "date_format": "date_format", "decimal": "decimal", "timezone": "timezone"}
+#: How a user's file is read (arguments of :func:`crmlab.read_transactions`, and parameters of
+#: the same names in the chapters and profiles).
+READER_OPTIONS = ("encoding", "sheet", "date_format", "decimal", "timezone")
 # observation_end may lie this far after the last transaction (a quiet last month, an export
 # run a few days after the last order); further is taken for a typo.
 SPAN_GRACE = pd.Timedelta(days=31)
@@ -67,10 +81,133 @@ class DatasetCheck:
     engine: str = "pandas"
 
 
+def _profile_value(value: str) -> str:
+    """``value`` as written after ``key:`` in a profile: quoted when YAML would not read it
+    back as this text (``"%d/%m/%Y"``, ``","``)."""
+    import json
+
+    import yaml
+
+    try:
+        read = yaml.safe_load(f"k: {value}")["k"]
+    except yaml.YAMLError:
+        read = None
+    return value if read == value or not isinstance(read, (str, type(None))) else (
+        json.dumps(value, ensure_ascii=False))
+
+
+def _flag_value(key: str, value: str) -> str:
+    """``-p key=value`` as typed in a shell (the value quoted when it holds a space)."""
+    quoted = shlex.quote(value) if re.search(r"[\s;&|$`'\"\\*?!#()]", value) else value
+    return f"-p {key}={quoted}"
+
+
 def _fix(arg: str, value: str) -> str:
+    """The fix for parameter ``arg`` (Python argument name) set to ``value``, three ways."""
     key = PROFILE_KEYS.get(arg, arg)
-    return (f"Set it in the profile (`{key}: {value}`), on the command line "
-            f"(`-p {key}={value}`) or in Python ({arg}={value!r}).")
+    return (f"Set it in the profile (`{key}: {_profile_value(value)}`), on the command line "
+            f"(`{_flag_value(key, value)}`) or in Python ({arg}={value!r}).")
+
+
+# An io message's hint for `crmlab data check`: "(command line: --date-format '%d/%m/%Y')"
+_IO_FLAG = re.compile(r"\(command line: --([a-z-]+)(?: '([^']*)'| ([^\s)]+))?([^)]*)\)")
+_IO_FLAG_ARG = {"date-format": "date_format", "customer": "customer", "date": "date",
+                "amount": "amount", "encoding": "encoding", "sheet": "sheet",
+                "decimal": "decimal", "timezone": "timezone"}
+
+
+def _routed(exc: CrmlabError, prefix: str = "", also: str | None = None,
+            value: str = "<value>") -> CrmlabError:
+    """``exc`` of :mod:`crmlab.io`, with its ``crmlab data check`` flags given as the profile key
+    and the ``-p`` flag of a chapter run or report build, as :func:`_fix` gives them; ``also``
+    appends the fix of that argument (for a message that names none)."""
+    def hint(m: re.Match) -> str:
+        arg = _IO_FLAG_ARG.get(m.group(1))
+        if arg is None:
+            return m.group(0)
+        key = PROFILE_KEYS.get(arg, arg)
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        if value is None or m.group(4).strip():  # no value, or several ("--decimal . or ,")
+            value = "<value>"
+        return (f"(profile `{key}: {_profile_value(value)}`; command line "
+                f"`{_flag_value(key, value)}`)")
+
+    text = _IO_FLAG.sub(hint, str(exc))
+    if also:
+        text = f"{text} {_fix(also, value)}"
+    return type(exc)(f"{prefix}{text}")
+
+
+def reader_options(*, encoding=None, sheet=None, date_format=None, decimal=None, timezone=None,
+                   where: str | None = None) -> dict:
+    """The options that say how a user's file is read, checked; ``""`` counts as not given.
+
+    Nothing is read: the values alone are checked, so that a typo stops a build before any
+    chapter runs. :func:`check_dataset` and :func:`crmlab.datasets.load` both call this.
+
+    Parameters
+    ----------
+    encoding : str, optional
+        A text encoding Python knows (``"gbk"``, ``"gb18030"``, ``"utf-16"``...).
+    sheet : str or int, optional
+        An Excel sheet name, or its position from 0.
+    date_format : str, optional
+        A ``strptime`` format; it must hold ``%`` codes (``"%d/%m/%Y"``, not ``"dd/mm/yyyy"``).
+    decimal : {".", ","}, optional
+    timezone : str, optional
+        An IANA time zone (``"Asia/Shanghai"``, ``"UTC"``).
+    where : str, optional
+        Prefix for messages (e.g. ``"profile my-data, chapter 02_rfm"``).
+
+    Returns
+    -------
+    dict
+        The five options, each a value or None, for :func:`crmlab.read_transactions`.
+
+    Raises
+    ------
+    ParameterError
+        Naming the profile key, the ``-p`` flag and the Python argument, with an example value.
+    """
+    import codecs
+
+    prefix = f"{where}: " if where else ""
+    given = {"encoding": encoding, "sheet": sheet, "date_format": date_format,
+             "decimal": decimal, "timezone": timezone}
+    out = {k: (None if v is None or (isinstance(v, str) and not v.strip()) else v)
+           for k, v in given.items()}
+    out = {k: v.strip() if isinstance(v, str) and k != "sheet" else v for k, v in out.items()}
+    examples = {"encoding": "gb18030", "sheet": "<name>", "date_format": "%d/%m/%Y",
+                "decimal": ",", "timezone": "Asia/Shanghai"}
+    for arg, value in out.items():
+        if value is not None and not isinstance(value, str) and not (
+                arg == "sheet" and isinstance(value, int) and not isinstance(value, bool)):
+            what = "text (a sheet name) or a position from 0" if arg == "sheet" else "text"
+            raise ParameterError(f"{prefix}{arg}={value!r} must be {what}. "
+                                 f"{_fix(arg, examples[arg])}")
+    problem = None
+    if out["encoding"] is not None:
+        try:
+            codecs.lookup(out["encoding"])
+        except LookupError:
+            problem = ("encoding", f"encoding={out['encoding']!r} is not a text encoding Python "
+                       "knows; Chinese exports are usually 'gb18030' (which reads GBK and GB2312) "
+                       "or 'utf-16', or leave it empty to detect the encoding.")
+    if out["date_format"] is not None and not re.search(r"%[A-Za-z]", out["date_format"]):
+        problem = ("date_format", f"date_format={out['date_format']!r} has no strptime code; "
+                   "write the format with % codes: '%d/%m/%Y' reads 03/05/2024 as 3 May 2024 "
+                   "(%d day, %m month, %Y year, %H:%M hour and minute), or leave it empty to "
+                   "detect the format.")
+    if problem:
+        raise ParameterError(f"{prefix}{problem[1]} {_fix(problem[0], examples[problem[0]])}")
+    from .io import _check_decimal, _check_timezone
+
+    try:  # the reader's own checks, their fixes given for this route
+        _check_decimal(out["decimal"])
+        _check_timezone(out["timezone"])
+    except ParameterError as exc:
+        raise _routed(exc, prefix) from None
+    return out
 
 
 def _last_instant(ts: pd.Timestamp) -> pd.Timestamp:
@@ -161,9 +298,11 @@ class _DuckDates(_Dates):
                                     [ts.to_pydatetime()]).fetchone()[0])
 
 
-def _duckdb_formats(path: Path, column: str, info: dict, date_format) -> list[str] | None:
+def _duckdb_formats(path: Path, column: str, info: dict, date_format,
+                    prefix: str = "") -> list[str] | None:
     """The strptime formats for DuckDB, from io's reading of the first rows; None when the
-    column needs pandas (time zones, a format DuckDB does not share)."""
+    column needs pandas (time zones, a format DuckDB does not share). The first rows'
+    day/month order is checked (:func:`_check_day_month`)."""
     from .io import DATE_FORMATS, timezone_flags
 
     if date_format:
@@ -176,30 +315,32 @@ def _duckdb_formats(path: Path, column: str, info: dict, date_format) -> list[st
     if timezone_flags(head.dropna()).any():
         return None
     ledger = Ledger(source=path.name)
-    _parse_dates(head, path.name, column, info.get("header_line", 0) + 2, None, ledger, None)
+    offset = info.get("header_line", 0) + 2
+    parsed = _parse_dates(head, path.name, column, offset, None, ledger, None)
+    _check_day_month(head, parsed, path.name, column, offset, prefix)
     seen = [f for f in (ledger.date_format or "").split(" + ") if f and f != "ISO8601"]
     rest = [f for f in DATE_FORMATS if f not in seen and f != "ISO8601"]
     return seen + rest
 
 
 def _date_column(path: Path, column: str, info: dict, *, sheet, date_format, timezone,
-                 customer, amount) -> pd.Series:
-    """The date column alone, parsed as :func:`crmlab.read_transactions` parses it."""
+                 customer, amount) -> tuple[pd.Series, pd.Series, int]:
+    """The date column alone, parsed as :func:`crmlab.read_transactions` parses it.
+
+    Returns ``(dates, raw, offset)``: the parsed dates, the column as written (text, or
+    Excel's cells) and the row number a user sees for its first value.
+    """
     suffix = path.suffix.lower()
     ledger = Ledger(source=path.name)
     if suffix in (".parquet", ".pq"):
         raw = pd.read_parquet(path, columns=[column])[column]
         offset = 2
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        import warnings
+        from .io import _read_excel
 
-        from .io import read_transactions
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            tx = read_transactions(path, customer=customer, date=column, amount=amount,
-                                   sheet=sheet, date_format=date_format, timezone=timezone)
-        return tx.frame["date"]
+        frame, _, offset = _read_excel(path, sheet=sheet,
+                                       wanted=tuple(c for c in (customer, column, amount) if c))
+        raw = frame[column]
     else:
         enc = info.get("encoding") or "utf-8"
         enc = "utf-8-sig" if enc == "utf-8" else enc
@@ -209,14 +350,115 @@ def _date_column(path: Path, column: str, info: dict, *, sheet, date_format, tim
                           na_values=[""], skipinitialspace=True, index_col=False,
                           engine="python" if sep == r"\s+" else "c")[column]
         offset = info.get("header_line", 0) + 2
-    return _parse_dates(raw, path.name, column, offset, date_format, ledger, timezone)
+    return (_parse_dates(raw, path.name, column, offset, date_format, ledger, timezone), raw,
+            offset)
+
+
+# A date written year last (03/05/2024, 03.05.2024, 3/5/2024), then its time of day if any
+_YEAR_LAST = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
+_TIME_OF_DAY = re.compile(r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}([ T]+)\d{1,2}:\d{2}(:\d{2})?")
+
+
+def _check_day_month(raw: pd.Series, parsed: pd.Series, name: str, column: str, offset: int,
+                     prefix: str) -> None:
+    """Refuse dates written year last (03/05/2024) that are read without ``date_format`` when
+    their day/month order is read wrong or cannot be known.
+
+    The file shows its order when a first number is above 12 (28/05/2024: day first) or a
+    second one is (05/28/2024: month first). Then every date that is a valid date in that order
+    must have been read as that date, none dropped or read the other way round (the reader knows
+    ``%d/%m/%Y`` but no day-first format with a time of day, so ``28/05/2024 06:00`` would be
+    dropped and ``03/05/2024 06:00`` read as 5 March). When no number is above 12, the order
+    cannot be known, and the reader's month-first guess is refused. The caller skips this when
+    ``date_format`` is given.
+
+    A log has far fewer days than rows: the date parts (the first ten characters) are matched
+    once per distinct value, so millions of timestamps take a second, not a minute.
+    """
+    from .io import _examples
+
+    text = raw.astype("string")  # Excel's datetime cells become ISO text and never match
+    codes, days = pd.factorize(text.str.slice(0, 10))
+    m = pd.Series(days, dtype="string").str.extract(_YEAR_LAST)
+    known = m[0].notna().to_numpy()
+    rows = codes >= 0
+    rows[rows] = known[codes[rows]]
+    if not rows.any():
+        return
+    at = codes[rows]  # each year-last row's distinct date part
+    numbers = m[[0, 2, 3]].fillna("0").astype(int).to_numpy()
+    first, second = numbers[at, 0], numbers[at, 1]
+    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    if day_first and month_first:
+        return  # both orders in one column: the reader refuses it and says why
+    sep = pd.Series(m[1].to_numpy()[at[:2000]]).mode().iloc[0]
+    times = text[rows].iloc[:2000].str.extract(_TIME_OF_DAY)
+    time = ""
+    if times[0].notna().mean() >= 0.5:
+        time = (times[0].dropna().mode().iloc[0] + "%H:%M"
+                + (":%S" if times[1][times[0].notna()].notna().mean() >= 0.5 else ""))
+    fmt = {"day": f"%d{sep}%m{sep}%Y{time}", "month": f"%m{sep}%d{sep}%Y{time}"}
+    whole = np.zeros(len(raw), dtype=bool)
+    if day_first or month_first:
+        order = "day" if day_first else "month"
+        d, mo = (0, 1) if day_first else (1, 0)
+        written = pd.to_datetime(pd.DataFrame({"year": numbers[:, 2], "month": numbers[:, mo],
+                                               "day": numbers[:, d]}), errors="coerce")
+        written = written.to_numpy().astype("datetime64[D]")[at]
+        got = parsed.to_numpy()[rows].astype("datetime64[D]")
+        wrong = ~np.isnat(written) & (np.isnat(got) | (got != written))
+        if not wrong.any():
+            return
+        shows = (first > 12) if day_first else (second > 12)
+        whole[np.flatnonzero(rows)[shows]] = True
+        example = text[whole].iloc[0]
+        raise ParameterError(
+            f"{prefix}{name}: column {column!r} writes the {order} first ({example!r} at "
+            f"{format_rows(_examples(whole, offset, raw.index, 1))}), but read without "
+            f"date_format {int(wrong.sum()):,} of its {int(rows.sum()):,} dates would be "
+            f"dropped or have day and month swapped. Give the format of the column, "
+            f"{fmt[order]!r}. {_fix('date_format', fmt[order])}")
+    differ = first != second
+    if not differ.any():
+        return  # 01/01/2024, 02/02/2024...: both orders read the same dates
+    whole[np.flatnonzero(rows)[differ]] = True
+    example = text[whole].iloc[0]
+    a, b = int(first[differ][0]), int(second[differ][0])
+    raise ParameterError(
+        f"{prefix}{name}: the day/month order of column {column!r} cannot be known: no day is "
+        f"above 12, so every date reads both ways ({example!r} at "
+        f"{format_rows(_examples(whole, offset, raw.index, 1))} is day {a} of month {b}, or "
+        f"day {b} of month {a}). Give the format of the column: {fmt['day']!r} when the day "
+        f"comes first, {fmt['month']!r} when the month does. {_fix('date_format', fmt['day'])}")
+
+
+def check_day_month(path, date: str, *, encoding=None, sheet=None, timezone=None,
+                    customer: str | None = None, amount: str | None = None,
+                    where: str | None = None) -> None:
+    """The day/month check of :func:`check_dataset` alone, for a file read without
+    ``date_format``: reads the header and the date column ``date`` (its name in the file).
+
+    :func:`crmlab.datasets.load` calls it when the reader took a year-last format
+    (``%m/%d/%Y``...), so a chapter run in JupyterLab, without pre-flight, refuses what
+    ``crmlab run`` refuses. Raises ParameterError (see :func:`_check_day_month`).
+    """
+    prefix = f"{where}: " if where else ""
+    path = Path(path)
+    try:
+        _, info = read_header(path, encoding=encoding, sheet=sheet,
+                              wanted=tuple(c for c in (customer, date, amount) if c))
+        parsed, raw, offset = _date_column(path, date, info, sheet=sheet, date_format=None,
+                                           timezone=timezone, customer=customer, amount=amount)
+    except DataError as exc:
+        raise _routed(exc, prefix) from None
+    _check_day_month(raw, parsed, path.name, date, offset, prefix)
 
 
 def check_dataset(dataset, *, customer: str | None = None, date: str | None = None,
                   amount: str | None = None, observation_end=None, calibration_end=None,
                   encoding: str | None = None, sheet=None, date_format: str | None = None,
-                  timezone: str | None = None, where: str | None = None,
-                  engine: str = "auto") -> DatasetCheck | None:
+                  decimal: str | None = None, timezone: str | None = None,
+                  where: str | None = None, engine: str = "auto") -> DatasetCheck | None:
     """Check a data set's parameters against the file, in seconds, before any analysis.
 
     Parameters
@@ -231,8 +473,13 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
         The period bounds; a date means the whole day. When not given, the defaults of
         :func:`crmlab.datasets.load` are checked (the last transaction day; two thirds of the
         span).
-    encoding, sheet, date_format, timezone
-        As for :func:`crmlab.read_transactions`.
+    encoding, sheet, date_format, decimal, timezone
+        As for :func:`crmlab.read_transactions` (profile keys and ``-p`` names the same); empty
+        strings count as not given. Their values are checked (:func:`reader_options`), also
+        for a built-in data set, which is read as shipped (as by :func:`crmlab.datasets.load`).
+        The header and the date column are read with them, as the chapter will read the file.
+        Without ``date_format``, a date column written year last (``03/05/2024``) must show its
+        day/month order and be read in it (:func:`_check_day_month`).
     where : str, optional
         Prefix for messages (e.g. ``"profile my-data, chapter 03_clv"``).
     engine : {"auto", "duckdb", "pandas"}
@@ -249,10 +496,12 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
     ------
     ParameterError
         A column that the file does not have (with the closest names), a bound outside the
-        data, ``calibration_end`` not before ``observation_end``, or an empty calibration or
-        holdout period. The message names the profile key, the ``-p`` flag and the argument.
+        data, ``calibration_end`` not before ``observation_end``, an empty calibration or
+        holdout period, a bad reader option, or dates whose day/month order would be read wrong
+        or cannot be known. The message names the profile key, the ``-p`` flag and the argument.
     DataError
-        A file that cannot be read (as :func:`crmlab.read_transactions` would say).
+        A file that cannot be read (as :func:`crmlab.read_transactions` would say, with the fix
+        named as profile key and ``-p`` flag).
 
     Notes
     -----
@@ -262,6 +511,10 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
     from .datasets import BUILTIN
 
     prefix = f"{where}: " if where else ""
+    options = reader_options(encoding=encoding, sheet=sheet, date_format=date_format,
+                             decimal=decimal, timezone=timezone, where=where)
+    encoding, sheet, date_format, timezone = (options[k] for k in ("encoding", "sheet",
+                                                                   "date_format", "timezone"))
     if isinstance(dataset, str) and dataset.strip() in BUILTIN:
         return None
     if not isinstance(dataset, (str, Path)) or not str(dataset).strip():
@@ -275,8 +528,12 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
             f"({', '.join(BUILTIN)}) nor an existing file (looked for {path.resolve()}; paths "
             f"are relative to where crmlab runs). " + _fix("dataset", "data/raw/orders.csv"))
     given = {"customer": customer or None, "date": date or None, "amount": amount or None}
-    columns, info = read_header(path, encoding=encoding, sheet=sheet,
-                                wanted=tuple(v for v in given.values() if v))
+    try:
+        columns, info = read_header(path, encoding=encoding, sheet=sheet,
+                                    wanted=tuple(v for v in given.values() if v))
+    except DataError as exc:
+        raise _routed(exc, prefix, also="sheet" if "sheet" in str(exc) else None,
+                      value="<name>") from None
     _check_named_columns(path, columns, given, prefix)
     try:
         roles = _resolve_columns(pd.DataFrame(columns=columns), path.name, **given)
@@ -288,17 +545,23 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
     text_file = bool(info) and info.get("sep") != r"\s+"
     if engine not in ("auto", "duckdb", "pandas"):
         raise ParameterError(f"engine={engine!r}: use 'auto', 'duckdb' or 'pandas'.")
-    if text_file and info.get("encoding") == "utf-8" and timezone is None and (
-            engine == "duckdb" or (engine == "auto"
-                                   and path.stat().st_size >= DUCKDB_MIN_BYTES)):
-        formats = _duckdb_formats(path, roles["date"], info, date_format)
-    if formats is not None:
-        dates = _DuckDates(path, roles["date"], info, formats)
-    else:
-        dates = _Dates(_date_column(path, roles["date"], info, sheet=sheet,
-                                    date_format=date_format, timezone=timezone,
-                                    customer=roles["customer_id"],
-                                    amount=roles["amount"]).dropna().to_numpy())
+    try:
+        if text_file and info.get("encoding") == "utf-8" and timezone is None and (
+                engine == "duckdb" or (engine == "auto"
+                                       and path.stat().st_size >= DUCKDB_MIN_BYTES)):
+            formats = _duckdb_formats(path, roles["date"], info, date_format, prefix)
+        if formats is not None:
+            dates = _DuckDates(path, roles["date"], info, formats)
+        else:
+            parsed, raw, offset = _date_column(path, roles["date"], info, sheet=sheet,
+                                               date_format=date_format, timezone=timezone,
+                                               customer=roles["customer_id"],
+                                               amount=roles["amount"])
+            if date_format is None:
+                _check_day_month(raw, parsed, path.name, roles["date"], offset, prefix)
+            dates = _Dates(parsed.dropna().to_numpy())
+    except DataError as exc:
+        raise _routed(exc, prefix) from None
     if not dates.n:
         raise DataError(f"{prefix}{path.name}: no value in column {roles['date']!r} is a date. "
                         + _fix("date", "<column>"))
@@ -371,7 +634,8 @@ def _check_periods(report: DatasetCheck, dates: _Dates, obs, cal, prefix: str) -
 # notebook parameter -> check_dataset argument
 NOTEBOOK_PARAMETERS = {"dataset": "dataset", "customer_col": "customer", "date_col": "date",
                        "amount_col": "amount", "observation_end": "observation_end",
-                       "calibration_end": "calibration_end"}
+                       "calibration_end": "calibration_end",
+                       **{name: name for name in READER_OPTIONS}}
 
 
 def check_runs(runs, where: str) -> None:

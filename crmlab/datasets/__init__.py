@@ -218,6 +218,12 @@ def load_retention_cohorts() -> pd.DataFrame:
     return frame
 
 
+def _year_last(formats: str | None) -> bool:
+    """True when the date formats a log was read with (``Ledger.date_format``) write the year
+    last (``%m/%d/%Y``...), so that day and month may have been swapped."""
+    return any(f.split(" ")[0].endswith("%Y") for f in (formats or "").split(" + "))
+
+
 BUILTIN = ("cdnow", "cdnow-sample", "simulated-retail", *(f"benchmark-{k}" for k in BENCHMARKS))
 
 
@@ -233,6 +239,11 @@ def load(
     n_simulated: int = 2000,
     seed: int = 0,
     require_amount: bool = False,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    date_format: str | None = None,
+    decimal: str | None = None,
+    timezone: str | None = None,
 ) -> Transactions:
     """Resolve a notebook's ``dataset`` parameter into transactions with a dated split.
 
@@ -253,6 +264,16 @@ def load(
         Override the data set's currency label (CDNOW: USD).
     require_amount : bool
         Raise a DataError when the log has no amount column (for analyses of spend).
+    encoding, sheet, date_format, decimal, timezone : str, optional
+        How a user's file is read, passed to :func:`crmlab.read_transactions` (see there);
+        empty strings count as not given. Their values are checked first
+        (:func:`crmlab.preflight.reader_options`). Like the column names they describe the
+        user's file, so a built-in data set ignores them and is read as shipped: a profile
+        written for one's own file can then be tried on the sample with
+        ``-p dataset=cdnow-sample``. Without ``date_format``, a file whose dates are written
+        year last (``03/05/2024``) must show its day/month order and be read in it, as
+        :func:`crmlab.preflight.check_dataset` demands before a chapter runs
+        (:func:`crmlab.preflight.check_day_month`; a ParameterError names the format).
 
     Returns
     -------
@@ -266,6 +287,10 @@ def load(
             f"dataset={dataset!r}: give one of {', '.join(BUILTIN)} or the path of a "
             "transaction file (CSV, Excel or Parquet)."
         )
+    from ..preflight import reader_options
+
+    options = reader_options(encoding=encoding, sheet=sheet, date_format=date_format,
+                             decimal=decimal, timezone=timezone)
     key = dataset.strip()
     if key in ("cdnow", "cdnow-sample"):
         tx = load_cdnow(sample=key == "cdnow-sample")
@@ -284,7 +309,16 @@ def load(
                 f"an existing file (looked for {path.resolve()}). Check the spelling or the path."
             )
         tx = read_transactions(path, customer=customer or None, date=date or None,
-                               amount=amount or None)
+                               amount=amount or None, **options)
+        if options["date_format"] is None and _year_last(tx.ledger.date_format):
+            # The reader guesses the day/month order of 03/05/2024; pre-flight's check says
+            # whether the file shows it and was read in it (it rereads the date column only).
+            from ..preflight import check_day_month
+
+            check_day_month(path, tx.ledger.columns["date"], encoding=options["encoding"],
+                            sheet=options["sheet"], timezone=options["timezone"],
+                            customer=tx.ledger.columns.get("customer_id"),
+                            amount=tx.ledger.columns.get("amount"))
         tx.meta.setdefault("name", path.name)
     tx.meta.setdefault("name", key)
     if require_amount and not tx.has_amount:
