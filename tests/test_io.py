@@ -539,3 +539,26 @@ def test_text_dates_among_excel_date_cells_report_their_sheet_rows(tmp_path):
                                                    pd.Timestamp("2023-02-02")]
     # within the typed cells 2023年2月2日 is the second format: sheet row 8
     assert tx.ledger.examples["date_other_format"] == [8]
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y %H:%M",
+                                 "%d.%m.%Y %H:%M:%S"])
+def test_day_first_timestamps_are_read_day_first_and_none_is_dropped(fmt, tmp_path):
+    # A European export with times of day (28/05/2024 06:00): every value reads day first. Once
+    # only the month-first formats carried a time, so days above 12 were dropped and the rest
+    # were read with day and month swapped, without a word.
+    rng = np.random.default_rng(11)
+    truth = (pd.Timestamp("2024-01-01")
+             + pd.to_timedelta(rng.integers(0, 366 * 86400, 400), unit="s")).floor("min")
+    frame = pd.DataFrame({"会员号": rng.integers(1, 60, 400).astype(str),
+                          "下单时间": truth.strftime(fmt), "实付金额": rng.integers(1, 500, 400)})
+    path = tmp_path / "orders.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    tx = crmlab.read_transactions(path)
+    assert tx.ledger.dropped == {}
+    assert tx.frame["date"].tolist() == list(truth)
+    assert tx.ledger.date_format == fmt
+    # summarise(path) reads the file the same way: purchase days per customer from pandas
+    s = crmlab.summarise(path, observation_end="2024-12-31", time_unit="D")
+    days = pd.Series(truth.normalize()).groupby(frame["会员号"].to_numpy()).nunique()
+    assert s["frequency"].astype(int).to_dict() == (days - 1).to_dict()
