@@ -627,16 +627,19 @@ def _holdout(holdout) -> pd.DataFrame:
         return pd.DataFrame({"revenue": rev, "repurchase": rev > 0})
     if not isinstance(holdout, pd.DataFrame):
         raise ParameterError("holdout must be a Series of holdout revenue or a summary frame.")
-    if {"frequency_holdout", "monetary_value_holdout"} <= set(holdout.columns):
+    if {"frequency_holdout", "total_amount_holdout"} <= set(holdout.columns):
+        # the holdout spend itself; frequency_holdout x monetary_value_holdout would count one
+        # purchase per period (a second purchase on the same day would be lost)
         f = holdout["frequency_holdout"].astype("float64")
-        rev = f * holdout["monetary_value_holdout"].astype("float64").fillna(0.0)
+        rev = holdout["total_amount_holdout"].astype("float64").fillna(0.0)
         return pd.DataFrame({"revenue": rev, "repurchase": f > 0})
     if "revenue" in holdout.columns:
         rev = holdout["revenue"].astype("float64")
         rep = holdout["repurchase"].astype(bool) if "repurchase" in holdout.columns else rev > 0
         return pd.DataFrame({"revenue": rev, "repurchase": rep})
-    raise DataError("holdout needs frequency_holdout and monetary_value_holdout (a summary with "
-                    "calibration_end), or a 'revenue' column.")
+    raise DataError("holdout needs frequency_holdout and total_amount_holdout (crmlab.summarise "
+                    "with calibration_end=... and an amount column), or a 'revenue' column "
+                    f"(found: {', '.join(map(str, holdout.columns))}).")
 
 
 def validate(scores: pd.DataFrame, holdout, *, by="segment", segments=None,
@@ -649,7 +652,7 @@ def validate(scores: pd.DataFrame, holdout, *, by="segment", segments=None,
     scores : DataFrame
         :func:`score` output on the calibration period.
     holdout : DataFrame or Series
-        A summary with ``frequency_holdout`` and ``monetary_value_holdout`` (from
+        A summary with ``frequency_holdout`` and ``total_amount_holdout`` (from
         ``crmlab.summarise(..., calibration_end=...)``), or holdout revenue per customer.
     by : {"segment", "code", "R", "F", "M"}
         Grouping of the per-group table (``segment`` needs ``segments=``).

@@ -68,7 +68,8 @@ __all__ = ["summarise", "compress", "rfm_table"]
 REQUIRED = ("customer_id", "date")
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value", "first_purchase",
                    "last_purchase", "n_transactions", "total_amount")
-HOLDOUT_COLUMNS = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")
+HOLDOUT_COLUMNS = ("frequency_holdout", "monetary_value_holdout", "total_amount_holdout",
+                   "duration_holdout")
 PATTERN_COLUMNS = ("frequency", "recency", "T")
 #: Optional summary columns that are part of a customer's pattern when present (compress).
 OPTIONAL_PATTERN_COLUMNS = ("litt", "n_periods")
@@ -734,13 +735,18 @@ def _summary_expr(t, *, obs_end, cal_end, aggregate, unit, has_amount, regularit
         frequency_holdout=hold_tx.new_period.sum(),
         # lifetimes: the mean of the raw holdout transactions (not of period sums).
         **({"monetary_value_holdout": _as_float(_exact(hold_tx.amount).sum())
-            / hold_tx.count().cast("float64")} if has_amount else {}))
+            / hold_tx.count().cast("float64"),
+            # the holdout spend itself: frequency_holdout counts periods, so frequency_holdout
+            # x monetary_value_holdout misses a period's second purchase
+            "total_amount_holdout": _as_float(_exact(hold_tx.amount).sum())}
+           if has_amount else {}))
     joined = cal.left_join(hold, cal.customer_id == hold.hold_id)
     duration = _scalar_duration(_period_start(cal_end, aggregate),
                                 _period_start(obs_end, aggregate), aggregate, unit)
     extra = dict(frequency_holdout=joined.frequency_holdout.fill_null(0).cast("float64"))
     if has_amount:
         extra["monetary_value_holdout"] = joined.monetary_value_holdout.fill_null(0.0)
+        extra["total_amount_holdout"] = joined.total_amount_holdout.fill_null(0.0)
     extra["duration_holdout"] = ibis.literal(duration, type="float64")
     return joined.select(*cal.columns, **extra).order_by("customer_id")
 
@@ -881,8 +887,10 @@ def summarise(tx, *, observation_end, calibration_end=None, time_unit="D", aggre
         ``n_transactions`` (rows, before merging) and ``total_amount``. With ``calibration_end``
         also, as lifetimes' ``calibration_and_holdout_data``: ``frequency_holdout`` (periods
         with purchases in the holdout), ``monetary_value_holdout`` (mean of the raw holdout
-        transactions, 0 if none) and ``duration_holdout``. Without an amount column there are no
-        monetary columns (``monetary_value``, ``total_amount``, ``monetary_value_holdout``).
+        transactions, 0 if none), ``total_amount_holdout`` (their sum: the holdout spend) and
+        ``duration_holdout``. Without an amount column there are no monetary columns
+        (``monetary_value``, ``total_amount``, ``monetary_value_holdout``,
+        ``total_amount_holdout``).
         With ``regularity=True`` also ``litt``. ``attrs`` holds ``time_unit``, ``aggregate``,
         ``observation_end``, ``calibration_end`` (as given: a midnight Timestamp is a whole
         day), ``has_monetary``, ``source``, ``rows_read``, ``excluded_after_end``,

@@ -32,7 +32,7 @@ CAL_DAY = dt.date(2023, 12, 31)
 OBS_DAY = dt.date(2024, 6, 30)
 UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 COLUMNS = ["frequency", "recency", "T", "monetary_value", "litt", "frequency_holdout",
-           "monetary_value_holdout", "duration_holdout"]
+           "monetary_value_holdout", "total_amount_holdout", "duration_holdout"]
 
 
 def at(day: dt.date, hh: int, mm: int, ss: int) -> pd.Timestamp:
@@ -100,6 +100,7 @@ def reference(df: pd.DataFrame, cal_day: dt.date, obs_day: dt.date, unit: str) -
             litt=sum(math.log(g_) for g_ in gaps),
             frequency_holdout=0.0 if h is None else float(h["day"].nunique()),
             monetary_value_holdout=0.0 if h is None else float(h["amount"].mean()),
+            total_amount_holdout=0.0 if h is None else float(h["amount"].sum()),
             duration_holdout=(obs_day - cal_day).days / per,
         )
     ref = pd.DataFrame.from_dict(out, orient="index")

@@ -321,8 +321,8 @@ def test_validate_rank_correlation_and_lift():
     rng = np.random.default_rng(0)
     # holdout purchases rise with the calibration score
     freq_h = rng.poisson(0.3 * s["score"].to_numpy())
-    hold = pd.DataFrame({"frequency_holdout": freq_h,
-                         "monetary_value_holdout": np.where(freq_h > 0, 20.0, 0.0)}, index=t.index)
+    hold = pd.DataFrame({"frequency_holdout": freq_h, "total_amount_holdout": freq_h * 20.0},
+                        index=t.index)
     seg = rfm.segment(s, "classic10")
     res = rfm.validate(s, hold, segments=seg)
     from scipy.stats import spearmanr
@@ -364,3 +364,24 @@ def test_rfm_figures():
     np.testing.assert_allclose(widths, [*tab["share_customers"], *tab["share_revenue"]])
     plt.close(f1)
     plt.close(f2)
+
+
+def test_validate_counts_every_holdout_purchase_of_a_day():
+    # Two orders on one holdout day: frequency_holdout counts the day once, the revenue is both
+    # orders (frequency_holdout x monetary_value_holdout, the mean per order, would lose one).
+    import crmlab
+
+    log = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "a", "b", "b", "c"],
+        "date": pd.to_datetime(["2024-01-02", "2024-02-01", "2024-07-01 09:00", "2024-07-01 18:30",
+                                "2024-01-05", "2024-08-01", "2024-03-01"], format="ISO8601"),
+        "amount": [10.0, 20.0, 30.0, 50.0, 15.0, 40.0, 25.0]})
+    s = crmlab.summarise(log, observation_end="2024-12-31", calibration_end="2024-06-30")
+    assert s.loc["a", "frequency_holdout"] == 1 and s.loc["a", "total_amount_holdout"] == 80.0
+    table = crmlab.rfm_table(log[log["date"] < "2024-07-01"], analysis_date="2024-06-30")
+    scores = rfm.score(table, bins=2)
+    res = rfm.validate(scores, s, by="R")
+    hold = log[log["date"] >= "2024-07-01"].groupby("customer_id")["amount"].sum()
+    expected = hold.reindex(scores.index, fill_value=0.0)
+    assert res.table["mean_revenue"].mul(res.table["n_customers"]).sum() == pytest.approx(expected.sum())
+    assert res.lift["mean_revenue"].max() == 80.0  # customer a: 30 + 50 on 2024-07-01
