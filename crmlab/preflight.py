@@ -10,7 +10,8 @@ stops the build before the first chapter starts.
 The reader options of a user's file (``encoding``, ``sheet``, ``date_format``, ``decimal``,
 ``timezone``) are checked here too (:func:`reader_options`), and the header and the date column
 are read with them, as the chapter will read the file. A column of year-last dates such as
-``03/05/2024`` whose day/month order the reader would get wrong or cannot know stops here
+``03/05/2024`` whose day/month order cannot be known (no day above 12), or that the reader would
+read in the wrong order (``05.28.2024``: month first, with dots), stops here
 (:func:`check_dataset`), before any chapter runs.
 
 Every error names the parameter three ways: the profile key (``customer_col:``), the
@@ -301,8 +302,10 @@ class _DuckDates(_Dates):
 def _duckdb_formats(path: Path, column: str, info: dict, date_format,
                     prefix: str = "") -> list[str] | None:
     """The strptime formats for DuckDB, from io's reading of the first rows; None when the
-    column needs pandas (time zones, a format DuckDB does not share). The first rows'
-    day/month order is checked (:func:`_check_day_month`)."""
+    column needs pandas (time zones, a format DuckDB does not share, or first rows whose
+    day/month order cannot be known: a log sorted by date that starts on the 1st shows no day
+    above 12 for a while, and the whole column is then read and checked by pandas). The first
+    rows' day/month order is checked (:func:`_check_day_month`)."""
     from .io import DATE_FORMATS, timezone_flags
 
     if date_format:
@@ -317,7 +320,8 @@ def _duckdb_formats(path: Path, column: str, info: dict, date_format,
     ledger = Ledger(source=path.name)
     offset = info.get("header_line", 0) + 2
     parsed = _parse_dates(head, path.name, column, offset, None, ledger, None)
-    _check_day_month(head, parsed, path.name, column, offset, prefix)
+    if not _check_day_month(head, parsed, path.name, column, offset, prefix, head=True):
+        return None
     seen = [f for f in (ledger.date_format or "").split(" + ") if f and f != "ISO8601"]
     rest = [f for f in DATE_FORMATS if f not in seen and f != "ISO8601"]
     return seen + rest
@@ -360,20 +364,40 @@ _TIME_OF_DAY = re.compile(r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}([ T]+)\d{1,2}:\d
 
 
 def _check_day_month(raw: pd.Series, parsed: pd.Series, name: str, column: str, offset: int,
-                     prefix: str) -> None:
+                     prefix: str, *, head: bool = False) -> bool:
     """Refuse dates written year last (03/05/2024) that are read without ``date_format`` when
     their day/month order is read wrong or cannot be known.
 
     The file shows its order when a first number is above 12 (28/05/2024: day first) or a
     second one is (05/28/2024: month first). Then every date that is a valid date in that order
-    must have been read as that date, none dropped or read the other way round (the reader knows
-    ``%d/%m/%Y`` but no day-first format with a time of day, so ``28/05/2024 06:00`` would be
-    dropped and ``03/05/2024 06:00`` read as 5 March). When no number is above 12, the order
-    cannot be known, and the reader's month-first guess is refused. The caller skips this when
-    ``date_format`` is given.
+    must have been read (``parsed``) as that date, none dropped or read the other way round.
+    The reader knows both orders with slashes (``%d/%m/%Y``, ``%m/%d/%Y``, each also with
+    ``%H:%M`` or ``%H:%M:%S``), so these are read right; it knows dots day first only and no
+    year-last format with dashes, so ``05.28.2024`` (month first) is dropped and ``03.05.2024``
+    read as 3 May, and ``28-05-2024`` is dropped: refused here, with the format that reads them.
+    For the orders the reader knows, the comparison with the dates as written is the guard
+    that no change of its formats or of its choice among them swaps or drops dates unseen.
+    When no number is above 12, the order cannot be known, and the reader's month-first guess
+    is refused. The caller skips this when ``date_format`` is given.
+
+    ``head``: ``raw`` holds only the first rows of a longer column. When these rows do not show
+    the order, nothing is refused (a log sorted by date may show a day above 12 later, and the
+    order its reader then takes decides the first rows too); False is returned and the caller
+    checks the whole column.
 
     A log has far fewer days than rows: the date parts (the first ten characters) are matched
     once per distinct value, so millions of timestamps take a second, not a minute.
+
+    Returns
+    -------
+    bool
+        True when the dates pass; False only for ``head`` rows whose order cannot be known.
+
+    Raises
+    ------
+    ParameterError
+        Naming the first value that shows the order (or reads both ways), its row, and the
+        ``date_format`` that reads the column as profile key, ``-p`` flag and Python argument.
     """
     from .io import _examples
 
@@ -384,13 +408,13 @@ def _check_day_month(raw: pd.Series, parsed: pd.Series, name: str, column: str, 
     rows = codes >= 0
     rows[rows] = known[codes[rows]]
     if not rows.any():
-        return
+        return True
     at = codes[rows]  # each year-last row's distinct date part
     numbers = m[[0, 2, 3]].fillna("0").astype(int).to_numpy()
     first, second = numbers[at, 0], numbers[at, 1]
     day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
     if day_first and month_first:
-        return  # both orders in one column: the reader refuses it and says why
+        return True  # both orders in one column: the reader refuses it and says why
     sep = pd.Series(m[1].to_numpy()[at[:2000]]).mode().iloc[0]
     times = text[rows].iloc[:2000].str.extract(_TIME_OF_DAY)
     time = ""
@@ -408,7 +432,7 @@ def _check_day_month(raw: pd.Series, parsed: pd.Series, name: str, column: str, 
         got = parsed.to_numpy()[rows].astype("datetime64[D]")
         wrong = ~np.isnat(written) & (np.isnat(got) | (got != written))
         if not wrong.any():
-            return
+            return True
         shows = (first > 12) if day_first else (second > 12)
         whole[np.flatnonzero(rows)[shows]] = True
         example = text[whole].iloc[0]
@@ -418,9 +442,11 @@ def _check_day_month(raw: pd.Series, parsed: pd.Series, name: str, column: str, 
             f"date_format {int(wrong.sum()):,} of its {int(rows.sum()):,} dates would be "
             f"dropped or have day and month swapped. Give the format of the column, "
             f"{fmt[order]!r}. {_fix('date_format', fmt[order])}")
+    if head:
+        return False  # the rest of the column may show the order, or read both ways
     differ = first != second
     if not differ.any():
-        return  # 01/01/2024, 02/02/2024...: both orders read the same dates
+        return True  # 01/01/2024, 02/02/2024...: both orders read the same dates
     whole[np.flatnonzero(rows)[differ]] = True
     example = text[whole].iloc[0]
     a, b = int(first[differ][0]), int(second[differ][0])
@@ -486,7 +512,8 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
         Who scans the date column. ``"auto"``: DuckDB for UTF-8 text files of 32 MB or more
         (the formats are those :func:`crmlab.read_transactions` finds in the first 20,000
         rows, then the other known ones), pandas otherwise (GBK and UTF-16 text, Excel,
-        Parquet's one column, time zones), with the parser of :func:`crmlab.read_transactions`.
+        Parquet's one column, time zones, and first rows whose day/month order cannot be
+        known), with the parser of :func:`crmlab.read_transactions`.
 
     Returns
     -------

@@ -4,6 +4,7 @@ every chapter follows (checked without running anything)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from crmlab.cli import main
 from crmlab.errors import ParameterError
 from crmlab.notebook import pairing_problems
+from crmlab.preflight import READER_OPTIONS
 from crmlab.report import load_profile, plan
 from crmlab.report.chapters import (
     HOW_TO_RUN_TAG, convention_problems, discover, how_to_run, new_chapter, select,
@@ -203,6 +205,12 @@ def test_convention_problems_name_each_broken_convention(tmp_path):
     def drop_shared(cells):
         cells[4].source = cells[4].source.replace("currency: str", "money: str")
 
+    def drop_reader_option(cells):
+        cells[4].source = cells[4].source.replace("decimal: str", "decimal_mark: str")
+
+    def load_without_option(cells):
+        cells[6].source = cells[6].source.replace(" timezone=timezone,", "")
+
     def no_collapse(cells):
         cells[5].metadata.pop("jupyter")
 
@@ -236,6 +244,8 @@ def test_convention_problems_name_each_broken_convention(tmp_path):
 
     cases = [
         (drop_shared, "parameters", "lacks the shared parameters ['currency']"),
+        (drop_reader_option, "parameters", "lacks the shared parameters ['decimal']"),
+        (load_without_option, "setup", "must pass the parameters ['timezone'] to crmlab.datasets"),
         (no_collapse, "setup", "must be collapsed in JupyterLab"),
         (untagged_en, "narrative", "needs exactly one tag lang-zh or lang-en"),
         (english_in_zh, "narrative", "the zh cell holds Chinese"),
@@ -251,6 +261,30 @@ def test_convention_problems_name_each_broken_convention(tmp_path):
         problems = _broken(tmp_path / str(i), edit)
         assert group in problems, (edit.__name__, problems)
         assert any(message in p for p in problems[group]), (edit.__name__, problems)
+
+
+@pytest.mark.parametrize("chapter", STOCK)
+def test_stock_chapters_declare_the_reader_options_and_pass_them_to_load(chapter, tmp_path):
+    """Every stock chapter declares encoding ... timezone and passes them to
+    crmlab.datasets.load (tests/test_notebooks.py checks every other convention); the same
+    chapter without them is reported, each name in its group."""
+    source = NB_DIR / f"{chapter}.ipynb"
+    problems = convention_problems(source)
+    assert (problems["parameters"], problems["setup"]) == ([], [])
+    nb = nbformat.read(source, as_version=4)
+    names = "|".join(READER_OPTIONS)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params.source, removed = re.subn(rf"(?m)^(?:{names}): .*\n", "", params.source)
+    load = next(c for c in nb.cells if "crmlab.datasets.load(dataset," in c.source)
+    load.source, unpassed = re.subn(rf"\b({names})=\1,\s*", "", load.source)
+    assert removed == unpassed == len(READER_OPTIONS)
+    broken = tmp_path / source.name
+    nbformat.write(nb, broken)
+    problems = convention_problems(broken)
+    assert f"lacks the shared parameters {list(READER_OPTIONS)}" in problems["parameters"][0]
+    assert problems["setup"] == [f"the load cell must pass the parameters {list(READER_OPTIONS)} "
+                                 f"to crmlab.datasets.load; copy the call from another chapter "
+                                 f"(or from `crmlab new-chapter`)."]
 
 
 def test_student_handout_keeps_the_how_to_note_and_the_collapsed_setup(tmp_path):

@@ -176,3 +176,79 @@ def test_duckdb_and_pandas_scans_agree(tmp_path, kw, monkeypatch):
                  "calibration_end"):
         assert getattr(a, attr) == getattr(b, attr), attr
     assert a.n_dates == n
+
+
+# --------------------------------------------------------------------------------------------
+# dates written year last: the day/month order must be shown and read
+# --------------------------------------------------------------------------------------------
+def _year_last_log(tmp_path, fmt: str, n: int = 600, name: str = "log.csv"):
+    """A log sorted by date from 1 January 2024, its dates written in ``fmt``."""
+    rng = np.random.default_rng(3)
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 180 * 86400, n)), unit="s")
+    when = when.floor("min")
+    frame = pd.DataFrame({"customer_id": rng.integers(0, 80, n), "date": when.strftime(fmt),
+                          "amount": 1.5})
+    path = tmp_path / name
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path, pd.Series(when)
+
+
+def test_the_day_month_guard_refuses_dates_read_in_the_wrong_order():
+    """The reader reads both orders of 28/05/2024 06:00 right; the guard compares what it read
+    with the dates as written, so a reading with day and month swapped (as the reader once
+    did) or dropped is refused."""
+    from crmlab.preflight import _check_day_month
+
+    written = pd.Series(["28/05/2024 06:00", "03/05/2024 07:30", "12/01/2024 09:00"])
+    right = pd.Series(pd.to_datetime(written, format="%d/%m/%Y %H:%M"))
+    assert _check_day_month(written, right, "orders.csv", "下单时间", 2, "") is True
+    swapped = pd.Series(pd.to_datetime(written, format="%m/%d/%Y %H:%M", errors="coerce"))
+    assert swapped.isna().sum() == 1  # 28/05 dropped, 03/05 read as 5 March
+    with pytest.raises(ParameterError) as info:
+        _check_day_month(written, swapped, "orders.csv", "下单时间", 2, "chapter 02_rfm: ")
+    msg = str(info.value)
+    for fragment in ("chapter 02_rfm: orders.csv", "writes the day first ('28/05/2024 06:00' at "
+                     "row 2)", "3 of its 3 dates would be dropped or have day and month swapped",
+                     "-p date_format='%d/%m/%Y %H:%M'", '`date_format: "%d/%m/%Y %H:%M"`',
+                     "date_format='%d/%m/%Y %H:%M'"):
+        assert fragment in msg, (fragment, msg)
+
+
+def test_month_first_dates_with_dots_are_refused_until_their_format_is_given(tmp_path):
+    """The reader knows dots day first only (28.05.2024): a column written month first with
+    dots (05.28.2024 06:00) would lose its days above 12 and have the rest swapped."""
+    from crmlab import datasets
+
+    path, when = _year_last_log(tmp_path, "%m.%d.%Y %H:%M")
+    fix = "-p date_format='%m.%d.%Y %H:%M'"
+    for call in (lambda: check_dataset(path), lambda: datasets.load(str(path))):
+        with pytest.raises(ParameterError) as info:
+            call()
+        assert "writes the month first" in str(info.value) and fix in str(info.value)
+    got = check_dataset(path, date_format="%m.%d.%Y %H:%M")
+    assert (got.first, got.last, got.n_dates) == (when.min(), when.max(), len(when))
+    tx = datasets.load(str(path), date_format="%m.%d.%Y %H:%M")
+    assert list(tx.frame["date"]) == list(when)
+
+
+def test_duckdb_reads_the_whole_column_when_its_first_rows_do_not_show_the_order(
+        tmp_path, monkeypatch):
+    """A log sorted by date from 1 January shows no day above 12 in its first rows: pre-flight
+    reads the whole column (which shows the day first) instead of refusing it."""
+    import crmlab.preflight
+
+    monkeypatch.setattr(crmlab.preflight, "SAMPLE_ROWS", 30)  # 1 to 10 January
+    path, when = _year_last_log(tmp_path, "%d/%m/%Y %H:%M")
+    assert (when.iloc[:30].dt.day <= 12).all() and (when.dt.day > 12).any()
+    for engine in ("duckdb", "pandas"):
+        got = check_dataset(path, engine=engine)
+        assert (got.first, got.last, got.n_dates) == (when.min(), when.max(), len(when))
+        assert got.engine == "pandas"
+        upto = got.calibration_end + pd.Timedelta(days=1)
+        assert got.n_calibration == int((when < upto).sum())
+    # first rows that show the order are scanned by DuckDB
+    monkeypatch.setattr(crmlab.preflight, "SAMPLE_ROWS", 200)
+    assert (when.iloc[:200].dt.day > 12).any()
+    got = check_dataset(path, engine="duckdb")
+    assert got.engine == "duckdb" and (got.first, got.last) == (when.min(), when.max())

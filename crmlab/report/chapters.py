@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..preflight import READER_OPTIONS
 
 CHAPTER_NAME = re.compile(r"^[0-9]{2}_[A-Za-z0-9][A-Za-z0-9_]*$")
 
@@ -208,10 +209,12 @@ def new_chapter(name: str, notebooks_dir: str | Path = "notebooks") -> tuple[Pat
 # --------------------------------------------------------------------------------------------
 # conventions every chapter follows (checked without running anything)
 # --------------------------------------------------------------------------------------------
-SHARED_PARAMETERS = ("dataset", "customer_col", "date_col", "amount_col", "observation_end",
-                     "calibration_end", "time_unit", "currency", "lang", "seed")
-LOAD_ARGUMENTS = ("customer_col", "date_col", "amount_col", "observation_end", "calibration_end",
-                  "currency", "n_simulated", "seed")
+# The reader options (encoding, sheet, date_format, decimal, timezone) are pre-flight's list:
+# what a chapter declares and passes to crmlab.datasets.load is what pre-flight checks.
+SHARED_PARAMETERS = ("dataset", "customer_col", "date_col", "amount_col", *READER_OPTIONS,
+                     "observation_end", "calibration_end", "time_unit", "currency", "lang", "seed")
+LOAD_ARGUMENTS = ("customer_col", "date_col", "amount_col", *READER_OPTIONS, "observation_end",
+                  "calibration_end", "currency", "n_simulated", "seed")
 # Frame manipulation that belongs in crmlab, not in a chapter (calls into crmlab are fine).
 FRAME_METHODS = ("groupby", "apply", "agg", "aggregate", "transform", "pivot_table", "sample")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -240,8 +243,10 @@ def convention_problems(notebook: str | Path, *, references: str | Path | None =
         papermill reads too; ``time_unit``'s comment lists the valid units.
     ``setup``
         The second code cell is ``nb.setup(globals(), chapter="NN_name")``, the third loads the
-        data with ``crmlab.datasets.load(dataset, ...)``; both are tagged ``remove-input`` and
-        collapsed in JupyterLab (``jupyter.source_hidden``).
+        data with ``crmlab.datasets.load(dataset, ...)``, passing it the parameters of
+        :data:`LOAD_ARGUMENTS` (the column names, the reader options ``encoding`` ...
+        ``timezone``, the period bounds...); both are tagged ``remove-input`` and collapsed in
+        JupyterLab (``jupyter.source_hidden``).
     ``narrative``
         Every markdown cell has one ``lang-zh``/``lang-en`` tag; a zh cell (with Chinese) is
         followed by its en twin (without), with the same citations and cross-references; the
@@ -314,9 +319,10 @@ def convention_problems(notebook: str | Path, *, references: str | Path | None =
         if "crmlab.datasets.load(dataset," not in load or "require_amount=True" not in load:
             s.append("the third code cell must load the data with "
                      "`crmlab.datasets.load(dataset, ..., require_amount=True)`.")
-        absent = [a for a in LOAD_ARGUMENTS if f"={a}" in "" or f"={a}" not in load]
+        absent = [a for a in LOAD_ARGUMENTS if f"={a}" not in load]
         if absent:
-            s.append(f"the load cell must pass the parameters {absent} to crmlab.datasets.load.")
+            s.append(f"the load cell must pass the parameters {absent} to crmlab.datasets.load; "
+                     f"copy the call from another chapter (or from `crmlab new-chapter`).")
         for i, cell in ((2, code[1]), (3, code[2])):
             if "remove-input" not in _tags(cell):
                 s.append(f"code cell {i} (setup/load) must be tagged `remove-input`.")
