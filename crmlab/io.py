@@ -64,9 +64,11 @@ DATE_FORMATS = (
     "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
     "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d", "%Y.%m.%d",
     "%Y年%m月%d日", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
-    "%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
-    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S",
+    # Year last: the day/month order is the writer's convention. When a column reads both ways
+    # (no day above 12) the first listed wins and the ledger flags it: month first with
+    # slashes (US), day first with dots and dashes (Europe, India...).
+    *(f + t for f in ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m.%d.%Y", "%d-%m-%Y", "%m-%d-%Y")
+      for t in ("", " %H:%M", " %H:%M:%S")),
     "ISO8601",
 )
 
@@ -957,12 +959,33 @@ def _family(fmt: str) -> str:
     return re.split(r"[ T]%H", fmt)[0]
 
 
-# Formats whose day/month order is a convention of the writer, not visible in the format.
-_DAY_MONTH_SWAP = {"%m/%d/%Y": "%d/%m/%Y", "%d/%m/%Y": "%m/%d/%Y", "%d.%m.%Y": "%m.%d.%Y"}
-
-
 def _swap_day_month(fmt: str) -> str:
     return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+# Date families whose day/month order is a convention of the writer, not visible in the
+# format (year last), each with the family written the other way round.
+_DAY_MONTH_SWAP = {f: _swap_day_month(f) for f in DATE_FORMATS
+                   if f.startswith(("%m", "%d")) and f == _family(f)}
+
+
+def _read_family(text: pd.Series, family: str) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """``text`` read with the formats of one family (the date alone, or with a time of day),
+    each value by the first that reads it; also which rows each format read."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    rows: dict[str, np.ndarray] = {}
+    for fmt in (f for f in DATE_FORMATS if _family(f) == family):
+        todo = out.isna().to_numpy()
+        if not todo.any():
+            break
+        p = _to_datetime(text[todo], fmt)
+        got = p.notna().to_numpy()
+        if got.any():
+            mask = np.zeros(len(text), dtype=bool)
+            mask[np.flatnonzero(todo)[got]] = True
+            out[mask] = p[got].to_numpy()
+            rows[fmt] = mask
+    return out, rows
 
 
 def _sample(text: pd.Series, size: int = 2000) -> pd.Series:
@@ -1043,18 +1066,23 @@ def _parse_formats(text, non_null, n, name, column, offset, date_format, ledger,
     for fmt, rows in used.items():
         fam = _family(fmt)
         families[fam] = families.get(fam, np.zeros(len(out), dtype=bool)) | rows
-    both = [f for f in ("%m/%d/%Y", "%d/%m/%Y") if f in families]
-    if len(both) == 2:
+    for first in [f for f in _DAY_MONTH_SWAP if f.startswith("%m")]:
+        second = _DAY_MONTH_SWAP[first]
+        if first not in families or second not in families:
+            continue
         # 01/02/2023 read month first next to 13/02/2023 read day first: one order may read all
-        rows = families["%m/%d/%Y"] | families["%d/%m/%Y"]
-        for order, other in (("%d/%m/%Y", "%m/%d/%Y"), ("%m/%d/%Y", "%d/%m/%Y")):
-            p = _to_datetime(text[rows], order)
+        rows = families[first] | families[second]
+        for order, other in ((second, first), (first, second)):
+            p, by_format = _read_family(text[rows], order)
             if p.notna().all():
                 out[rows] = p.to_numpy()
                 families[order] = rows
                 del families[other]
-                used = {f: r for f, r in used.items() if _family(f) != other}
-                used[order] = rows
+                used = {f: r for f, r in used.items() if _family(f) not in (order, other)}
+                for fmt, sub in by_format.items():
+                    mask = np.zeros(len(out), dtype=bool)
+                    mask[np.flatnonzero(rows)[sub]] = True
+                    used[fmt] = mask
                 break
     main = max(families, key=lambda f: int(families[f].sum()))
     if len(families) > 1:
@@ -1065,9 +1093,9 @@ def _parse_formats(text, non_null, n, name, column, offset, date_format, ledger,
                 other |= rows
         ledger.warnings["date_other_format"] = int(other.sum())
         ledger.examples["date_other_format"] = _examples(other, offset, text.index)
-    elif main in ("%m/%d/%Y", "%d/%m/%Y") and date_format is None:
+    elif main in _DAY_MONTH_SWAP and date_format is None:
         rows = families[main]
-        alt = _to_datetime(text[rows], _swap_day_month(main))
+        alt, _ = _read_family(text[rows], _DAY_MONTH_SWAP[main])
         if alt.notna().all() and not alt.equals(out[rows]):
             ledger.warnings["ambiguous_day_month"] = int(rows.sum())
     ledger.date_format = " + ".join(used)
@@ -1081,12 +1109,12 @@ def _refuse_unknowable_day_month(text, families, main, name, column, offset):
     (03/05/2024, 05.03.2024) states it only when some day is above 12: if every value of that
     part reads as well with day and month swapped, the mixture is refused.
     """
-    orders = {fam for fam in families if fam in ("%m/%d/%Y", "%d/%m/%Y")}
     for fam, rows in families.items():
         if fam not in _DAY_MONTH_SWAP:
             continue
-        swapped = _to_datetime(text[rows], _DAY_MONTH_SWAP[fam])
-        if len(orders) < 2 and not swapped.notna().all():
+        swapped, _ = _read_family(text[rows], _DAY_MONTH_SWAP[fam])
+        both_orders = _DAY_MONTH_SWAP[fam] in families
+        if not both_orders and not swapped.notna().all():
             continue  # some day is above 12: the order is known
         first = families[main] if fam != main else next(r for f, r in families.items() if f != fam)
         other_fam = main if fam != main else next(f for f in families if f != fam)

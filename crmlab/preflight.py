@@ -371,12 +371,11 @@ def _check_day_month(raw: pd.Series, parsed: pd.Series, name: str, column: str, 
     The file shows its order when a first number is above 12 (28/05/2024: day first) or a
     second one is (05/28/2024: month first). Then every date that is a valid date in that order
     must have been read (``parsed``) as that date, none dropped or read the other way round.
-    The reader knows both orders with slashes (``%d/%m/%Y``, ``%m/%d/%Y``, each also with
-    ``%H:%M`` or ``%H:%M:%S``), so these are read right; it knows dots day first only and no
-    year-last format with dashes, so ``05.28.2024`` (month first) is dropped and ``03.05.2024``
-    read as 3 May, and ``28-05-2024`` is dropped: refused here, with the format that reads them.
-    For the orders the reader knows, the comparison with the dates as written is the guard
-    that no change of its formats or of its choice among them swaps or drops dates unseen.
+    The reader knows both orders with slashes, dots and dashes (``%d/%m/%Y``, ``%m.%d.%Y``,
+    ``%d-%m-%Y``..., each also with ``%H:%M`` or ``%H:%M:%S``), so these are read right; the
+    comparison with the dates as written is the guard that no change of its formats or of its
+    choice among them swaps or drops dates unseen (a format it does not know is refused here,
+    with the format that reads it).
     When no number is above 12, the order cannot be known, and the reader's month-first guess
     is refused. The caller skips this when ``date_format`` is given.
 

@@ -562,3 +562,25 @@ def test_day_first_timestamps_are_read_day_first_and_none_is_dropped(fmt, tmp_pa
     s = crmlab.summarise(path, observation_end="2024-12-31", time_unit="D")
     days = pd.Series(truth.normalize()).groupby(frame["会员号"].to_numpy()).nunique()
     assert s["frequency"].astype(int).to_dict() == (days - 1).to_dict()
+
+
+@pytest.mark.parametrize("sep", ["/", ".", "-"])
+@pytest.mark.parametrize("time", ["", " 10:30"])
+def test_a_year_last_column_whose_late_days_show_day_first_is_read_day_first(sep, time):
+    # Days 1-12 read both ways; 13/02 shows the order. With a time of day too.
+    dates = [f"01{sep}02{sep}2023{time}", f"03{sep}04{sep}2023{time}",
+             f"13{sep}02{sep}2023{time}", "2023-05-01"]
+    tx = crmlab.read_transactions(pd.DataFrame({"customer_id": list("abcd"), "date": dates}))
+    clock = pd.Timedelta(hours=10, minutes=30) if time else pd.Timedelta(0)
+    assert tx.frame["date"].tolist() == [pd.Timestamp(d) + (clock if i < 3 else pd.Timedelta(0))
+                                         for i, d in enumerate(("2023-02-01", "2023-04-03",
+                                                                "2023-02-13", "2023-05-01"))]
+    assert tx.ledger.dropped == {}
+
+
+def test_dashed_day_first_dates_among_iso_dates_are_read_row_by_row():
+    dates = ["2024-05-01", "2024-05-02", "28-05-2024", "2024-05-03", "30-05-2024"]
+    tx = crmlab.read_transactions(pd.DataFrame({"customer_id": list("abcde"), "date": dates}))
+    assert tx.frame["date"].tolist() == [pd.Timestamp(d) for d in (
+        "2024-05-01", "2024-05-02", "2024-05-28", "2024-05-03", "2024-05-30")]
+    assert tx.ledger.warnings["date_other_format"] == 2 and tx.ledger.dropped == {}

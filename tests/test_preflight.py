@@ -215,21 +215,21 @@ def test_the_day_month_guard_refuses_dates_read_in_the_wrong_order():
         assert fragment in msg, (fragment, msg)
 
 
-def test_month_first_dates_with_dots_are_refused_until_their_format_is_given(tmp_path):
-    """The reader knows dots day first only (28.05.2024): a column written month first with
-    dots (05.28.2024 06:00) would lose its days above 12 and have the rest swapped."""
+@pytest.mark.parametrize("fmt", ["%m.%d.%Y %H:%M", "%d.%m.%Y", "%d-%m-%Y %H:%M:%S", "%m-%d-%Y"])
+def test_year_last_dates_with_dots_and_dashes_are_read_in_the_order_they_show(fmt, tmp_path):
+    """Dots and dashes in either order (05.28.2024 06:00, 28-05-2024): the reader once knew
+    dots day first only and no dashes, so such a column lost its days above 12 and had the rest
+    swapped; pre-flight refused it. Now pre-flight and the chapters read it as written."""
     from crmlab import datasets
 
-    path, when = _year_last_log(tmp_path, "%m.%d.%Y %H:%M")
-    fix = "-p date_format='%m.%d.%Y %H:%M'"
-    for call in (lambda: check_dataset(path), lambda: datasets.load(str(path))):
-        with pytest.raises(ParameterError) as info:
-            call()
-        assert "writes the month first" in str(info.value) and fix in str(info.value)
-    got = check_dataset(path, date_format="%m.%d.%Y %H:%M")
+    path, when = _year_last_log(tmp_path, fmt)
+    when = when if "%H" in fmt else when.dt.normalize()
+    got = check_dataset(path)
     assert (got.first, got.last, got.n_dates) == (when.min(), when.max(), len(when))
-    tx = datasets.load(str(path), date_format="%m.%d.%Y %H:%M")
+    tx = datasets.load(str(path))
     assert list(tx.frame["date"]) == list(when)
+    assert tx.ledger.dropped == {} and tx.ledger.date_format == fmt
+    assert list(datasets.load(str(path), date_format=fmt).frame["date"]) == list(when)
 
 
 def test_duckdb_reads_the_whole_column_when_its_first_rows_do_not_show_the_order(
