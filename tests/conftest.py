@@ -13,12 +13,17 @@ _SUITE_CACHE = "CRMLAB_TEST_SUITE_CACHE"
 
 def pytest_configure(config):
     """One execution cache for the whole run, in a fresh temporary folder: the suite never
-    reads or fills the user's ``~/.cache/crmlab``, and a run starts with nothing cached (so
+    reads or fills the user's execution cache, and a run starts with nothing cached (so
     the first test to need a chapter executes it; later identical runs reuse it, as a user's
     successive builds do). The xdist workers inherit the folder from the controller, which
     removes it at the end."""
     if os.environ.get(_SUITE_CACHE):  # an xdist worker: the controller made it
         return
+    # The CJK font subsets (a pure function of the installed fonts, 1-2 CPU minutes to make)
+    # stay where a user's builds keep them, like matplotlib's font cache.
+    from crmlab.report.cache import default_root
+
+    os.environ.setdefault("CRMLAB_FONT_CACHE", str(default_root() / "fonts"))
     folder = tempfile.mkdtemp(prefix="crmlab-test-cache-")
     os.environ[_SUITE_CACHE] = folder
     os.environ["CRMLAB_CACHE"] = folder

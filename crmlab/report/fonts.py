@@ -39,9 +39,15 @@ BASE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F))
 PAGE_SUBSETS_KEPT = 400  # cached page subsets (a few hundred kB each); the oldest go first
 
 
+#: Environment variable: the folder of the lite fonts and page subsets, when not ``fonts/`` in
+#: the execution cache's root (the test suite keeps its executions apart but reuses these).
+FONTS_ENV = "CRMLAB_FONT_CACHE"
+
+
 def cache_dir() -> Path:
-    """``fonts/`` in the execution cache's root (:func:`crmlab.report.cache.default_root`)."""
-    return default_root() / "fonts"
+    """``$CRMLAB_FONT_CACHE``, else ``fonts/`` in the execution cache's root
+    (:func:`crmlab.report.cache.default_root`)."""
+    return Path(os.environ.get(FONTS_ENV) or default_root() / "fonts")
 
 
 def _lite_charset() -> list[int]:
