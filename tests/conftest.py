@@ -30,6 +30,20 @@ def pytest_configure(config):
     config._crmlab_suite_cache = folder
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Files marked ``slow`` (``pytestmark = pytest.mark.slow``: chapters executed, reports
+    built) go first, each kept in the order it has (random under pytest-randomly). pytest-xdist
+    hands out whole files in this order (``--dist loadfile``), so the longest start first and
+    no worker is left with one long file at the end."""
+    def slow_file(item):
+        marks = getattr(getattr(item, "module", None), "pytestmark", [])
+        marks = marks if isinstance(marks, list) else [marks]
+        return any(getattr(m, "name", None) == "slow" for m in marks)
+
+    items.sort(key=lambda item: not slow_file(item))
+
+
 def pytest_unconfigure(config):
     folder = getattr(config, "_crmlab_suite_cache", None)
     if folder:
@@ -52,3 +66,19 @@ def cdnow_weekly():
     import crmlab
 
     return crmlab.datasets.load_benchmark("cdnow"), crmlab.datasets.benchmark_summary("cdnow")
+
+
+@pytest.fixture
+def readme_workdir(tmp_path):
+    """A scratch folder with the files the README's command templates name (``_readme.py``)."""
+    from _readme import scratch_folder
+
+    return scratch_folder(tmp_path)
+
+
+@pytest.fixture
+def readme_env():
+    """The environment the README's commands run in (``_readme.py``)."""
+    from _readme import command_env
+
+    return command_env()

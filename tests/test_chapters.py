@@ -20,6 +20,8 @@ from crmlab.report.chapters import (
     HOW_TO_RUN_TAG, convention_problems, discover, how_to_run, new_chapter, select,
 )
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 STOCK = ["01_value_theory", "02_rfm", "03_clv", "04_segments", "05_strategy"]

@@ -33,6 +33,8 @@ from crmlab.report import assemble as asm
 from crmlab.report.fonts import STYLE_ID, page_chars, strip_embedded_fonts
 from crmlab.report.profiles import load_profile
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--hide-scrollbars",

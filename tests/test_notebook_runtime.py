@@ -16,6 +16,8 @@ from crmlab.report.execute import execute_one
 from crmlab.report.profiles import ChapterRun
 from _chapters import make_beta
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 matplotlib.use("Agg")
 
 PARAMS = '''dataset: str = "cdnow"  # data set name or path

@@ -37,6 +37,8 @@ from crmlab import notebook as nbk
 from crmlab.report import read_findings
 from crmlab.report.chapters import convention_problems, discover
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 CHAPTERS = [c.name for c in discover(NB_DIR)]  # every chapter found, in file-name order

@@ -26,6 +26,8 @@ from crmlab.pseudonyms import (IDS_MIME, PNG_PSEUDO_MIME, Pseudonyms, pseudonym,
 from crmlab.report import assemble as asm
 from crmlab.report import build, load_profile
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 IDS = [f"VIP-{839201 + 7 * k}" for k in range(40)]
 
 

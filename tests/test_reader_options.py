@@ -29,6 +29,8 @@ from crmlab.errors import DataError, ParameterError
 from crmlab.preflight import READER_OPTIONS, check_dataset
 from crmlab.report import read_findings
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 STOCK = ["01_value_theory", "02_rfm", "03_clv", "04_segments", "05_strategy"]

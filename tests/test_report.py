@@ -21,6 +21,8 @@ from crmlab.report.chapters import discover
 
 from _chapters import SOLUTION_MARKER, TITLE_EN, TITLE_ZH, make_alpha, make_beta
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 PROFILE = {
     "name": "tiny",
     "title": {"zh": TITLE_ZH, "en": TITLE_EN},

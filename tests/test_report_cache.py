@@ -26,6 +26,8 @@ from crmlab.report import build, handouts, load_profile, plan, read_findings, ru
 from crmlab.report import cache as cache_mod
 from crmlab.report.cache import Cache, Fingerprints
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_SHIPPED = cache_mod.shipped_data_files
 

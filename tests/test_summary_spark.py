@@ -11,7 +11,7 @@ import crmlab
 
 from _logs import CAL_DAY, OBS_DAY, assert_matches, random_log, reference, timestamped_log
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ from crmlab.report import assemble as asm
 from crmlab.report import build
 from crmlab.report.profiles import PROFILE_KEYS
 
+pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 CSV_COLUMNS = {"customer_id": "会员编号", "date": "下单时间", "amount": "实付金额"}
 LIGHT = {
