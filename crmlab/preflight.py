@@ -11,8 +11,8 @@ The reader options of a user's file (``encoding``, ``sheet``, ``date_format``, `
 ``timezone``) are checked here too (:func:`reader_options`), and the header and the date column
 are read with them, as the chapter will read the file. A column of year-last dates such as
 ``03/05/2024`` whose day/month order cannot be known (no day above 12), or that the reader would
-read in the wrong order (``05.28.2024``: month first, with dots), stops here
-(:func:`check_dataset`), before any chapter runs.
+read in another order than the one the column shows, stops here (:func:`check_dataset`), before
+any chapter runs.
 
 Every error names the parameter three ways: the profile key (``customer_col:``), the
 command-line flag (``-p customer_col=...``) and the Python argument (``customer=``). Messages

@@ -22,8 +22,9 @@ def pytest_configure(config):
     # The CJK font subsets (a pure function of the installed fonts, 1-2 CPU minutes to make)
     # stay where a user's builds keep them, like matplotlib's font cache.
     from crmlab.report.cache import default_root
+    from crmlab.report.fonts import FONTS_ENV
 
-    os.environ.setdefault("CRMLAB_FONT_CACHE", str(default_root() / "fonts"))
+    os.environ.setdefault(FONTS_ENV, str(default_root() / "fonts"))
     folder = tempfile.mkdtemp(prefix="crmlab-test-cache-")
     os.environ[_SUITE_CACHE] = folder
     os.environ["CRMLAB_CACHE"] = folder

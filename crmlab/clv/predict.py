@@ -13,7 +13,6 @@ from ..units import time_unit_of
 from .base import check_columns, require_monetary, check_frt, discount_per_period, interval_frame, numeric, unique_rows
 
 
-
 def check_method(model, method) -> str:
     """``method`` if ``model`` can compute conditional expectations that way, else a
     ParameterError naming the parameter and the methods the model has."""

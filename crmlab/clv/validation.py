@@ -47,7 +47,7 @@ def _holdout_columns(summary):
 
 
 def _predict_holdout(model, summary, duration, method="exact"):
-    check_method(model, method)
+    """Holdout predictions; ``method`` already checked (:func:`check_method`)."""
     idx, x, tx, T = model._pred_data(summary)
     theta = model._theta_rows(model._theta, slice(None))
     if method == "btydplus":
@@ -128,6 +128,7 @@ def conditional_by_frequency(model, summary: pd.DataFrame, *, max_frequency: int
                              lang: str = "en", method: str = "exact") -> pd.DataFrame:
     """Mean actual vs predicted holdout purchases, grouped by calibration frequency
     (``max_frequency`` and above pooled); ``method`` as in :func:`holdout_report`."""
+    check_method(model, method)
     actual, duration = _holdout_columns(summary)
     pred = _predict_holdout(model, summary, duration, method)
     x = numeric(summary, "frequency", "holdout")
