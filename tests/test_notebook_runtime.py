@@ -219,6 +219,68 @@ def test_papermill_run_fails_fast_on_an_unknown_parameter(tmp_path):
     assert not res.ok
     assert "cell 4" in res.error and "ParameterError" in res.error and "'nn'" in res.error
     assert read_findings(res.output) == {}  # nothing computed
+    assert "start 2 of" not in res.log.read_text(encoding="utf-8")  # a cell failed: run once
+
+
+def _kernel_that_dies(tmp_path, monkeypatch, deaths: int) -> Path:
+    """A ``python3`` kernel spec (first on JUPYTER_PATH) whose first ``deaths`` starts exit
+    before the kernel binds its ports, as a kernel that lost the port race does; later starts
+    are the real ipykernel. Returns the file that counts the starts."""
+    import json
+    import sys
+
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    starts = tmp_path / "starts.txt"
+    launcher = tmp_path / "launcher.py"
+    launcher.write_text(
+        "import pathlib, runpy, sys\n"
+        f"starts = pathlib.Path({str(starts)!r})\n"
+        "n = len(starts.read_text().splitlines()) if starts.exists() else 0\n"
+        "starts.write_text('start\\n' * (n + 1))\n"
+        f"if n < {deaths}:\n"
+        "    sys.exit('zmq.error.ZMQError: Address already in use (simulated)')\n"
+        "sys.argv = ['ipykernel_launcher'] + sys.argv[1:]\n"
+        "runpy.run_module('ipykernel_launcher', run_name='__main__')\n", encoding="utf-8")
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
+        "display_name": "Python 3", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return starts
+
+
+def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, monkeypatch):
+    """Kernels started together by separate processes can lose the race for their ports and die
+    before they answer (nteract/papermill#511; it failed a CI run of this suite): the chapter
+    runs on the next start, and the log keeps both."""
+    from crmlab.report import execute
+
+    starts = _kernel_that_dies(tmp_path, monkeypatch, deaths=1)
+    source = make_beta(tmp_path)
+    run = ChapterRun("02_beta", 2, "zh", source, {"n": 50}, nb.notebook_parameters(source))
+    res = execute_one(run, tmp_path / "out" / "02_beta.ipynb", tmp_path / "out" / "02_beta.log")
+    assert res.ok, res.error
+    assert len(starts.read_text().splitlines()) == 2  # the dead start, then the real kernel
+    rng = np.random.default_rng(7)
+    assert read_findings(res.output)["mean_draw"] == pytest.approx(rng.gamma(2.0, 3.0, 50).mean())
+    log = res.log.read_text(encoding="utf-8")
+    assert "Kernel died before replying to kernel_info" in log
+    assert f"start 2 of {execute.KERNEL_START_ATTEMPTS}" in log
+
+
+def test_a_kernel_that_never_starts_is_reported_after_the_last_attempt(tmp_path, monkeypatch):
+    """Every start dies: the run fails after KERNEL_START_ATTEMPTS starts and says so; a chapter
+    whose own cell fails (test_papermill_run_fails_fast_on_an_unknown_parameter) runs once."""
+    from crmlab.report import execute
+
+    starts = _kernel_that_dies(tmp_path, monkeypatch, deaths=99)
+    source = make_beta(tmp_path)
+    run = ChapterRun("02_beta", 2, "zh", source, {"n": 50}, nb.notebook_parameters(source))
+    res = execute_one(run, tmp_path / "out" / "02_beta.ipynb", tmp_path / "out" / "02_beta.log")
+    assert not res.ok
+    assert len(starts.read_text().splitlines()) == execute.KERNEL_START_ATTEMPTS
+    assert f"did not start ({execute.KERNEL_START_ATTEMPTS} attempts)" in res.error
+    assert "jupyter kernelspec list" in res.error
 
 
 def test_crmlab_run_command(tmp_path, capsys):

@@ -10,6 +10,12 @@ With a :class:`~crmlab.report.cache.Cache`, a chapter whose key (source, paramet
 code, lock files) is unchanged is not run: its executed notebook and log are copied from the
 cache, and the progress line says ``cached`` instead of the run time. Only successful runs
 are stored.
+
+A kernel that dies before it answers its first message is started again, up to
+:data:`KERNEL_START_ATTEMPTS` times. No cell has run then, so a new attempt repeats nothing.
+Kernels started at the same moment by separate processes can lose a race for their ports:
+jupyter_client chooses five free ports and releases them before the kernel binds them, so
+another process may take one in between (nteract/papermill#511). The log keeps every attempt.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from ..notebook import NOTEBOOKS_ENV
 from .profiles import ChapterRun
 
 KERNEL = "python3"
+KERNEL_START_ATTEMPTS = 3
+# jupyter_client's words when a kernel never became ready (client._async_wait_for_ready)
+_KERNEL_NOT_READY = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
 
 
 @dataclass
@@ -84,9 +93,30 @@ def _write_parameters(run: ChapterRun, log: Path) -> Path:
     return params_file
 
 
+def _kernel_never_ready(output: Path, log: Path, since: int = 0) -> bool:
+    """True when the kernel died or hung at start-up: no cell ran, and jupyter_client said so
+    in ``log`` after byte ``since`` (this attempt's part)."""
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(since)
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    if not any(words in text for words in _KERNEL_NOT_READY):
+        return False
+    try:
+        nb = nbformat.read(output, as_version=4)
+    except Exception:  # papermill saved nothing (or half a file): nothing ran either
+        return True
+    return all(cell.get("execution_count") is None and not cell.get("outputs")
+               for cell in nb.cells if cell.cell_type == "code")
+
+
 def execute_one(run: ChapterRun, output: Path, log: Path, *, cwd: Path | None = None,
                 timeout: int | None = None) -> RunResult:
-    """Run one chapter with papermill into ``output``; the log goes to ``log``."""
+    """Run one chapter with papermill into ``output``; the log goes to ``log``.
+
+    A kernel that never becomes ready is started again (:data:`KERNEL_START_ATTEMPTS`)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     params_file = _write_parameters(run, log)
@@ -100,14 +130,26 @@ def execute_one(run: ChapterRun, output: Path, log: Path, *, cwd: Path | None = 
     env["PYTHONHASHSEED"] = "0"  # set iteration order, for the same output twice
     env.setdefault("MPLBACKEND", "Agg")
     start = time.perf_counter()
-    with open(log, "w", encoding="utf-8") as fh:
-        fh.write(f"$ {' '.join(cmd)}\n")
-        fh.flush()
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        with open(log, "w" if attempt == 1 else "a", encoding="utf-8") as fh:
+            if attempt > 1:
+                fh.write(f"\n# crmlab: the kernel never became ready (above); start "
+                         f"{attempt} of {KERNEL_START_ATTEMPTS}\n")
+            fh.write(f"$ {' '.join(cmd)}\n")
+            fh.flush()
+            since = fh.tell()
+            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        never_ready = proc.returncode != 0 and _kernel_never_ready(output, log, since)
+        if not never_ready:
+            break
     seconds = time.perf_counter() - start
     if proc.returncode == 0:
         return RunResult(run, output, log, True, seconds)
     error = _first_error(output) if output.exists() else None
+    if never_ready:
+        error = (f"the {KERNEL} kernel did not start ({KERNEL_START_ATTEMPTS} attempts); "
+                 f"`jupyter kernelspec list` shows which one papermill starts: "
+                 f"{_log_tail(log, 3)}")
     return RunResult(run, output, log, False, seconds,
                      error or f"papermill exited with {proc.returncode}: {_log_tail(log)}")
 
