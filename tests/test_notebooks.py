@@ -1,5 +1,6 @@
 """Every chapter notebook found in notebooks/: checked against its conventions (cheap, nothing
-runs), then executed with papermill.
+runs), then executed with papermill, through crmlab's executor (``execute_one``, one
+papermill process per run, as ``crmlab build`` runs them).
 
 Conventions (``crmlab.report.chapters.convention_problems``): the parameters cell, the collapsed
 setup and load cells, zh/en narrative pairs opening with the title and the how-to-run note,
@@ -36,6 +37,8 @@ import crmlab
 from crmlab import notebook as nbk
 from crmlab.report import read_findings
 from crmlab.report.chapters import convention_problems, discover
+from crmlab.report.execute import execute_one
+from crmlab.report.profiles import ChapterRun
 
 pytestmark = pytest.mark.slow  # chapters executed or reports built: scheduled first (conftest.py)
 
@@ -89,17 +92,13 @@ def _log_without_amounts(directory: Path) -> Path:
 
 def _execute(job):
     name, chapter, params, out = job
-    try:
-        pm.execute_notebook(str(_source(chapter)), str(out), parameters=params, kernel_name="python3",
-                            cwd=str(ROOT), progress_bar=False, log_output=False)
-        return name, None
-    except Exception as exc:  # kept for the tests to inspect
-        return name, exc
+    run = ChapterRun(chapter, int(chapter[:2]), params.get("lang", "zh"), _source(chapter), params)
+    return name, execute_one(run, out, out.with_suffix(".log"), cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Execute every run once; returns {run name: (output path, exception or None)}."""
+    """Execute every run once; returns {run name: (output path, RunResult)}."""
     # fail fast: minutes of executions are pointless on notebooks that disagree with their text
     problems = nbk.pairing_problems(NB_DIR)
     if problems:
@@ -120,10 +119,8 @@ def runs(tmp_path_factory):
     jobs.append(("bad/no-amount", "03_clv", {"dataset": str(_log_without_amounts(tmp))}))
     jobs = [(name, ch, params, tmp / (name.replace("/", "__") + ".ipynb")) for name, ch, params in jobs]
     # Two kernels at a time on a 2-core machine; keep each kernel's BLAS/OpenMP to one thread.
-    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                             nbk.NOTEBOOKS_ENV)}
+    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    os.environ[nbk.NOTEBOOKS_ENV] = str(NB_DIR)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = dict(pool.map(_execute, jobs))
@@ -137,8 +134,8 @@ def runs(tmp_path_factory):
 
 
 def _ok(runs, name):
-    out, exc = runs[name]
-    assert exc is None, f"{name} failed:\n{exc}"
+    out, res = runs[name]
+    assert res.ok, f"{name} failed:\n{res.error}"
     return out
 
 
@@ -309,12 +306,12 @@ def test_user_csv_with_chinese_headers_is_read(runs):
     ("dates", "calibration_end (1997-09-30) must be before observation_end (1997-06-30)"),
 ])
 def test_bad_parameter_fails_fast_with_crmlab_message(runs, kind, message):
-    out, exc = runs[f"bad/{kind}"]
-    assert exc is not None, "a bad parameter must stop the notebook"
-    assert exc.ename == "ParameterError"
-    assert message in exc.evalue
+    out, res = runs[f"bad/{kind}"]
+    assert not res.ok, "a bad parameter must stop the notebook"
+    assert "): ParameterError: " in res.error  # "cell N (In [..]: 'first line'): ename: evalue"
+    assert message in res.error
     if kind != "dates":
-        assert "Valid parameters" in exc.evalue and "n_bins: int = 5" in exc.evalue
+        assert "Valid parameters" in res.error and "n_bins: int = 5" in res.error
     nb = nbformat.read(out, as_version=4)
     failed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
               and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
@@ -324,10 +321,10 @@ def test_bad_parameter_fails_fast_with_crmlab_message(runs, kind, message):
 
 
 def test_log_without_amounts_stops_with_crmlab_data_error(runs):
-    out, exc = runs["bad/no-amount"]
-    assert exc is not None, "a chapter that analyses spend must refuse a log without amounts"
-    assert exc.ename == "DataError"  # crmlab's message, not a KeyError from pandas
-    assert "needs purchase amounts" in exc.evalue and "amount_col=" in exc.evalue
+    out, res = runs["bad/no-amount"]
+    assert not res.ok, "a chapter that analyses spend must refuse a log without amounts"
+    assert "): DataError: " in res.error  # crmlab's message, not a KeyError from pandas
+    assert "needs purchase amounts" in res.error and "amount_col=" in res.error
     nb = nbformat.read(out, as_version=4)
     failed = [c for c in nb.cells if c.cell_type == "code"
               and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
