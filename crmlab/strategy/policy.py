@@ -22,6 +22,7 @@ and for the profit-maximising threshold.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,7 +172,8 @@ def policy_profit(
     PolicyResult
         ``curve``: fraction, threshold (lowest score contacted), n_targeted, incremental,
         cost, profit, roi, gain (share of all incremental outcome captured), lift (gain /
-        share of customers targeted), and profit_ci_low/high. Customers with tied scores are
+        share of customers targeted), and profit_ci_low/high (NaN at a depth where no
+        resample has both arms, in experiment mode). Customers with tied scores are
         contacted together ("everyone whose score is at least the threshold"), so
         ``n_targeted`` can exceed ``fraction`` × n when a tie group straddles the cut (RFM
         scores are heavily tied); the results do not depend on the row order. ``best``: the profit-maximising fraction and
@@ -249,7 +251,9 @@ def policy_profit(
         rng = np.random.default_rng(seed)
         profits = [money(bk, binc, bred)[0] for bk, binc, bred in _boot_curves(cols, pos, mode, n_boot, rng)]
         P = np.vstack(profits)
-        lo, hi = np.nanquantile(P, [alpha / 2, 1 - alpha / 2], axis=0)
+        with warnings.catch_warnings():  # a depth where no resample has both arms: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanquantile(P, [alpha / 2, 1 - alpha / 2], axis=0)
         curve["profit_ci_low"], curve["profit_ci_high"] = lo, hi
         valid = ~np.all(np.isnan(P), axis=1)
         boot_idx = np.nanargmax(np.where(np.isnan(P[valid]), -np.inf, P[valid]), axis=1)
