@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -57,6 +58,35 @@ def test_lock_pins_every_dependency_exactly():
     assert names <= set(locked), names - set(locked)
     core = {_name(l.partition("==")[0]) for l in (ROOT / "requirements.lock").read_text().split()}
     assert "pyspark" not in core  # the spark extra stays out of `make report`'s install
+
+
+def test_lock_satisfies_the_bounds_of_pyproject():
+    """A bound in pyproject.toml (sqlglot<29, jsonschema<4.25...) holds in the locks too."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    locked = {}
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        for line in (ROOT / lock).read_text().splitlines():
+            if line and not line.startswith("#"):
+                name, _, version = line.partition("==")
+                locked[_name(name)] = version
+    wanted = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+    for text in wanted:
+        req = Requirement(text)
+        assert req.specifier.contains(locked[_name(req.name)], prereleases=True), \
+            f"{req.name}=={locked[_name(req.name)]} is outside {text!r}"
+
+
+def test_reading_a_notebook_does_not_build_iri_parsers():
+    """nbformat validates with jsonschema; jsonschema 4.25 imports rfc3987-syntax, whose import
+    builds 35 Earley parsers (2 s of every papermill process). The pin keeps it out."""
+    code = ("import sys, nbformat, papermill.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith(('rfc3987_syntax', 'lark'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_makefile_and_ci_use_the_readme_commands():
