@@ -283,7 +283,8 @@ def test_handouts_reveal_no_solution(tmp_path):
     nbdir = tmp_path / "handout-nb"
     nbdir.mkdir()
     make_alpha(nbdir)
-    made = handouts(lang="zh", out=tmp_path / "handouts", notebooks_dir=nbdir, progress=False)
+    made = handouts(None, lang="zh", out=tmp_path / "handouts", notebooks_dir=nbdir,
+                    progress=False)  # no profile: the chapter's own defaults
     # the handouts take the chapters the report takes
     assert [p.stem for p in made["zh"]["student"][::3]] == [c.name for c in discover(nbdir)]
     student_nb, student_html, student_pdf = made["zh"]["student"]

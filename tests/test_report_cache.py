@@ -297,14 +297,20 @@ def test_run_and_handouts_share_the_cache_and_no_cache_runs(project):
     assert not forced.cached
     for command in (["build"], ["run", "01_one"], ["handouts"]):
         assert build_parser().parse_args(command + ["--no-cache"]).no_cache is True
+    # the handouts' answer keys run with the profile the report builds by default
+    assert build_parser().parse_args(["handouts"]).profile == \
+        build_parser().parse_args(["build"]).profile == "cdnow"
     kw = dict(lang="zh", out=project.out / "handouts", notebooks_dir=project.root / "notebooks",
               pdf=False, cache=project.cache)
     stream = io.StringIO()
-    made = handouts(**kw, stream=stream)
-    assert stream.getvalue().count("  cached") == 2  # both answer keys: the build's runs
+    made = handouts(profile(), **kw, stream=stream)
+    # both answer keys are the build's runs: the profile's parameters, as the build ran them
+    assert stream.getvalue().count("  cached") == 2
     assert read_findings(made["zh"]["answers"][0]) == {"lines": 3, "n": 3}
+    answer = nbformat.read(made["zh"]["answers"][0], as_version=4)
+    assert answer.metadata.papermill.parameters == {"orders": "sales.csv", "lang": "zh"}
     page = made["zh"]["answers"][1].read_bytes()
-    handouts(**kw, progress=False)
+    handouts(profile(), **kw, progress=False)
     assert made["zh"]["answers"][1].read_bytes() == page  # rendered pages reused too
 
 

@@ -475,35 +475,45 @@ def answer_notebook(nb, lang: str):
     return nb
 
 
-def handouts(*, lang: str | None = None, out: str | Path = "reports/handouts",
-             notebooks_dir: str | Path = "notebooks", jobs: int = 2, pdf: bool = True,
+def handouts(profile: str | Path | None = "cdnow", *, lang: str | None = None,
+             out: str | Path = "reports/handouts", notebooks_dir: str | Path = "notebooks",
+             profiles_dir: str | Path | None = None, jobs: int = 2, pdf: bool = True,
              progress: bool = True, stream=None,
              cache: bool | str | Path | Cache | None = True,
              bibliography_path: str | Path | None = None) -> dict[str, dict[str, list[Path]]]:
     """Student notebooks, executed answer keys and an HTML and PDF of each, per language.
 
+    The answer keys are the chapters of ``profile`` run with its parameters, exactly as
+    :func:`build` runs them (the same chapters, numbers and values, checked the same way
+    before anything runs), so an answer key shows the numbers of that profile's report, and
+    after ``crmlab build`` of the profile every answer key comes from the execution cache.
+    ``profile=None`` runs every chapter found with its own defaults (``lang`` only).
+
     Layout: ``out/<lang>/student/<chapter>.ipynb|.html|.pdf`` and
     ``out/<lang>/answers/<chapter>.ipynb|.html|.pdf``, published atomically (all languages
     at once, see :class:`OutputFolder`). Answer keys and pages come from the cache when
-    unchanged (``cache=False`` runs and renders everything). The chapters are those of the
-    report (:func:`crmlab.report.chapters.discover`); citations are resolved against
+    unchanged (``cache=False`` runs and renders everything). Citations are resolved against
     ``bibliography_path`` (default ``data/references.yml``) and each page lists its references.
     The answer key of a language holds that language's narrative only.
     """
     stream = stream or sys.stderr
     langs = _langs(lang, list(i18n.LANGS))
-    sources = [c.notebook for c in discover(project_path(notebooks_dir))]  # as the report does
+    if profile is not None:
+        runs = plan(load_profile(profile, profiles_dir), notebooks_dir, langs)
+    else:
+        runs = []
+        for lg in langs:
+            for number, chapter in enumerate(discover(project_path(notebooks_dir)), 1):
+                declared = notebook_parameters(chapter.notebook)
+                params = {"lang": lg} if "lang" in declared else {}
+                runs.append(ChapterRun(chapter.name, number, lg, chapter.notebook, params,
+                                       declared))
+    sources = [r.source for r in runs if r.lang == langs[0]]  # the report's, in its order
     if not sources:
         raise BuildError(f"no chapter notebooks (NN_name.ipynb) in {notebooks_dir}.")
     bib_path = Path(bibliography_path or default_bibliography())
     bib = bibliography.load(bib_path)
     out = Path(out)
-    runs = []
-    for lg in langs:
-        for number, src in enumerate(sources, 1):
-            declared = notebook_parameters(src)
-            params = {"lang": lg} if "lang" in declared else {}
-            runs.append(ChapterRun(src.stem, number, lg, src, params, declared))
     store = resolve_cache(cache)
     fingerprints = Fingerprints(cwd=Path.cwd())
     made: dict[str, dict[str, list[Path]]] = {}

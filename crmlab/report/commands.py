@@ -44,7 +44,14 @@ def add_commands(subparsers) -> None:
     _common(b)
     b.set_defaults(func=_build)
 
-    h = subparsers.add_parser("handouts", help="student notebooks, answer keys and their PDFs")
+    h = subparsers.add_parser(
+        "handouts", help="student notebooks, answer keys and their PDFs",
+        description="Student notebooks and executed answer keys of every chapter of a profile, "
+                    "into reports/handouts/<lang>/{student,answers}/. The answer keys run with "
+                    "the profile's parameters, as `crmlab build` runs them, so they show the "
+                    "report's numbers (and come from the cache after a build).")
+    h.add_argument("--profile", default="cdnow", metavar="NAME|FILE",
+                   help="profile whose parameters the answer keys run with (default: cdnow)")
     h.add_argument("--lang", choices=["zh", "en", "all"], default=None,
                    help="handout language (default: both)")
     h.add_argument("--out", default="reports/handouts", metavar="DIR")
@@ -104,8 +111,8 @@ def _build(args) -> int:
 def _handouts(args) -> int:
     from .builder import handouts
 
-    made = handouts(lang=args.lang, out=args.out, notebooks_dir=args.notebooks, jobs=args.jobs,
-                    pdf=not args.no_pdf, cache=not args.no_cache)
+    made = handouts(args.profile, lang=args.lang, out=args.out, notebooks_dir=args.notebooks,
+                    jobs=args.jobs, pdf=not args.no_pdf, cache=not args.no_cache)
     for kinds in made.values():
         for paths in kinds.values():
             for path in paths:
