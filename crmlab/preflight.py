@@ -285,10 +285,21 @@ class _DuckDates(_Dates):
         parse = (f"coalesce(try_strptime({text}, [{strp}]), try_cast({text} AS TIMESTAMP))"
                  if formats else f"try_cast({text} AS TIMESTAMP)")
         sep = info.get("sep", ",").replace("'", "''")
+        # the year-last dates of the whole column, as _YEAR_LAST reads them (RE2 has no
+        # back-reference: the second separator is any of the three)
+        year_last = r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-]\d{4}"
         self.con.execute(
-            f"CREATE TEMP TABLE d AS SELECT {parse} AS d FROM read_csv(?, delim='{sep}', "
-            f"header=true, skip={int(info.get('header_line', 0))}, all_varchar=true) "
-            "WHERE d IS NOT NULL", [str(path)])
+            f"CREATE TEMP TABLE d AS SELECT * FROM (SELECT {parse} AS d, "
+            f"CASE WHEN regexp_matches({col}, '{year_last}') THEN "
+            f"regexp_extract({col}, '{year_last}', ['a', 'sep', 'b']) END AS yl "
+            f"FROM read_csv(?, delim='{sep}', header=true, "
+            f"skip={int(info.get('header_line', 0))}, all_varchar=true)) "
+            "WHERE d IS NOT NULL OR yl IS NOT NULL", [str(path)])
+        n_yl, max_a, max_b, seps = self.con.execute(
+            "SELECT count(*), max(CAST(yl.a AS INTEGER)), max(CAST(yl.b AS INTEGER)), "
+            "list(DISTINCT yl.sep) FROM d WHERE yl IS NOT NULL").fetchone()
+        self.year_last = (int(n_yl), max_a or 0, max_b or 0, set(seps or []))
+        self.con.execute("DELETE FROM d WHERE d IS NULL")
         first, last, n = self.con.execute("SELECT min(d), max(d), count(*) FROM d").fetchone()
         self.n = int(n)
         self.first = pd.Timestamp(first) if n else None
@@ -300,16 +311,18 @@ class _DuckDates(_Dates):
 
 
 def _duckdb_formats(path: Path, column: str, info: dict, date_format,
-                    prefix: str = "") -> list[str] | None:
-    """The strptime formats for DuckDB, from io's reading of the first rows; None when the
-    column needs pandas (time zones, a format DuckDB does not share, or first rows whose
-    day/month order cannot be known: a log sorted by date that starts on the 1st shows no day
-    above 12 for a while, and the whole column is then read and checked by pandas). The first
-    rows' day/month order is checked (:func:`_check_day_month`)."""
+                    prefix: str = "") -> tuple[list[str], tuple | None] | None:
+    """The strptime formats for DuckDB, from io's reading of the first rows, and the
+    day/month order these rows show (``("day" | "month", separator)``, or None when they hold
+    no date written year last); None when the column needs pandas (time zones, a format DuckDB
+    does not share, or first rows whose day/month order cannot be known: a log sorted by date
+    that starts on the 1st shows no day above 12 for a while, and the whole column is then
+    read and checked by pandas). The first rows' day/month order is checked
+    (:func:`_check_day_month`); :func:`_head_decides` checks the rest of the column."""
     from .io import DATE_FORMATS, timezone_flags
 
     if date_format:
-        return [date_format]
+        return [date_format], None
     enc = "utf-8-sig"
     head = pd.read_csv(path, sep=info.get("sep", ","), usecols=[column], dtype=str, encoding=enc,
                        skiprows=info.get("header_line", 0), nrows=SAMPLE_ROWS,
@@ -324,7 +337,30 @@ def _duckdb_formats(path: Path, column: str, info: dict, date_format,
         return None
     seen = [f for f in (ledger.date_format or "").split(" + ") if f and f != "ISO8601"]
     rest = [f for f in DATE_FORMATS if f not in seen and f != "ISO8601"]
-    return seen + rest
+    m = head.dropna().astype(str).str.extract(_YEAR_LAST).dropna()
+    shown = None
+    if len(m):
+        order = "day" if (m[0].astype(int) > 12).any() else "month"
+        shown = (order, m[1].mode().iloc[0])
+    return seen + rest, shown
+
+
+def _head_decides(shown: tuple | None, whole: tuple) -> bool:
+    """Whether the first rows' reading holds for the whole column's dates written year last.
+
+    ``whole`` is ``(count, largest first number, largest second number, separators)`` over
+    the whole column. True when there are none, or when the first rows showed an order and
+    every such date has that separator and can be read in that order (DuckDB tries the
+    first rows' formats first). Otherwise (dates whose order the first rows never showed, or
+    another separator, or both orders) the whole column is read and checked by pandas, as the
+    chapter reads it, so a wrong order is refused here and not in the middle of a build."""
+    n, max_a, max_b, seps = whole
+    if n == 0:
+        return True
+    if shown is None:
+        return False
+    order, sep = shown
+    return seps == {sep} and (max_b if order == "day" else max_a) <= 12
 
 
 def _date_column(path: Path, column: str, info: dict, *, sheet, date_format, timezone,
@@ -511,8 +547,9 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
         Who scans the date column. ``"auto"``: DuckDB for UTF-8 text files of 32 MB or more
         (the formats are those :func:`crmlab.read_transactions` finds in the first 20,000
         rows, then the other known ones), pandas otherwise (GBK and UTF-16 text, Excel,
-        Parquet's one column, time zones, and first rows whose day/month order cannot be
-        known), with the parser of :func:`crmlab.read_transactions`.
+        Parquet's one column, time zones, first rows whose day/month order cannot be
+        known, and dates written year last later in the column that the first rows do not
+        decide: :func:`_head_decides`), with the parser of :func:`crmlab.read_transactions`.
 
     Returns
     -------
@@ -567,7 +604,7 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
         role = next((a for a in ("customer", "date") if f"no {a}" in str(exc)), "customer")
         raise ParameterError(f"{prefix}{exc} " + _fix(role, "<column>")) from None
     report = DatasetCheck(path=path, columns=roles)
-    formats = None
+    dates = None
     text_file = bool(info) and info.get("sep") != r"\s+"
     if engine not in ("auto", "duckdb", "pandas"):
         raise ParameterError(f"engine={engine!r}: use 'auto', 'duckdb' or 'pandas'.")
@@ -575,10 +612,12 @@ def check_dataset(dataset, *, customer: str | None = None, date: str | None = No
         if text_file and info.get("encoding") == "utf-8" and timezone is None and (
                 engine == "duckdb" or (engine == "auto"
                                        and path.stat().st_size >= DUCKDB_MIN_BYTES)):
-            formats = _duckdb_formats(path, roles["date"], info, date_format, prefix)
-        if formats is not None:
-            dates = _DuckDates(path, roles["date"], info, formats)
-        else:
+            found = _duckdb_formats(path, roles["date"], info, date_format, prefix)
+            if found is not None:
+                dates = _DuckDates(path, roles["date"], info, found[0])
+                if date_format is None and not _head_decides(found[1], dates.year_last):
+                    dates = None
+        if dates is None:
             parsed, raw, offset = _date_column(path, roles["date"], info, sheet=sheet,
                                                date_format=date_format, timezone=timezone,
                                                customer=roles["customer_id"],

@@ -252,3 +252,67 @@ def test_duckdb_reads_the_whole_column_when_its_first_rows_do_not_show_the_order
     assert (when.iloc[:200].dt.day > 12).any()
     got = check_dataset(path, engine="duckdb")
     assert got.engine == "duckdb" and (got.first, got.last) == (when.min(), when.max())
+
+
+def _iso_then_year_last(tmp_path, late_fmt: str, days_above_12: bool):
+    """3,000 orders with ISO timestamps, then 60 written year last in ``late_fmt``: days 1-12
+    only (the order cannot be known) or days up to 28 (it shows)."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    when = pd.Timestamp("2023-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 365 * 86400, n)), unit="s")
+    when = pd.Series(when.floor("min"))
+    text = when.dt.strftime("%Y-%m-%d %H:%M:%S")
+    late = np.arange(n - 60, n)
+    day = rng.integers(1, 29 if days_above_12 else 13, late.size)
+    day[0] = 28 if days_above_12 else 5
+    when.iloc[late] = [pd.Timestamp(2023, 12, int(d), 10, 30) for d in day]
+    text.iloc[late] = when.iloc[late].dt.strftime(late_fmt)
+    frame = pd.DataFrame({"customer_id": rng.integers(0, 300, n), "date": text, "amount": 2.0})
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path, when
+
+
+def test_duckdb_scan_checks_year_last_dates_beyond_the_first_rows(tmp_path, monkeypatch):
+    """A large file whose first rows are ISO and whose year-last dates come later: DuckDB once
+    read them with the first known format that fits (03/05 as 5 March) and pre-flight passed,
+    so only the chapter stopped. Now such dates send the column to pandas' full check."""
+    import crmlab.preflight
+
+    monkeypatch.setattr(crmlab.preflight, "SAMPLE_ROWS", 500)  # the year-last rows lie beyond
+    # days 1 to 12 only: refused before any chapter runs, by both scans, with the same words
+    # (the reader's: ISO mixed with dates that read both ways)
+    from crmlab.errors import CrmlabError
+
+    path, _ = _iso_then_year_last(tmp_path, "%d/%m/%Y %H:%M", days_above_12=False)
+    said = []
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(CrmlabError, match="cannot be known") as info:
+            check_dataset(path, engine=engine)
+        said.append(str(info.value))
+    assert said[0] == said[1] and "-p date_format=" in said[0]
+    # days up to 28: the order shows, and every date is read as written
+    path, when = _iso_then_year_last(tmp_path, "%d/%m/%Y %H:%M", days_above_12=True)
+    got = check_dataset(path, engine="duckdb")
+    assert got.engine == "pandas"
+    assert (got.first, got.last, got.n_dates) == (when.min(), when.max(), len(when))
+    upto = got.calibration_end + pd.Timedelta(days=1)
+    assert got.n_calibration == int((when < upto).sum())
+
+
+def test_duckdb_scan_keeps_its_route_when_the_first_rows_decide(tmp_path, monkeypatch):
+    """First rows that show the day first, and a whole column in that order with one
+    separator: DuckDB scans it. A later date with another separator goes to pandas."""
+    import crmlab.preflight
+
+    monkeypatch.setattr(crmlab.preflight, "SAMPLE_ROWS", 200)
+    path, when = _year_last_log(tmp_path, "%d/%m/%Y %H:%M")
+    assert (when.iloc[:200].dt.day > 12).any()
+    got = check_dataset(path, engine="duckdb")
+    assert got.engine == "duckdb" and got.n_dates == len(when)
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[len(frame) - 1, "date"] = when.iloc[-1].strftime("%d.%m.%Y %H:%M")
+    frame.to_csv(path, index=False)
+    got = check_dataset(path, engine="duckdb")
+    assert got.engine == "pandas" and got.n_dates == len(when) and got.last == when.max()
