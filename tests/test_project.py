@@ -27,34 +27,41 @@ def test_readme_layout_names_every_tracked_top_level_folder():
 
 
 def test_environment_yml_names_the_same_dependencies_as_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in project["dependencies"]}
-    for extra in project["optional-dependencies"].values():
-        wanted |= {_name(r) for r in extra}
+    wanted = {_name(r) for r in _requirements()}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip
     named = {_name(r) for r in pip if not r.startswith("-")}
     assert named == wanted, (named ^ wanted)
     # and the same version bounds, so the two routes cannot drift apart
-    bounds = {r.replace(" ", "") for r in project["dependencies"]}
-    for extra in project["optional-dependencies"].values():
-        bounds |= {r.replace(" ", "") for r in extra}
+    bounds = {r.replace(" ", "") for r in _requirements()}
     assert {r.replace(" ", "") for r in pip if not r.startswith("-")} == bounds
 
 
-def test_lock_pins_every_dependency_exactly():
+def _requirements() -> list[str]:
+    """Every requirement of pyproject.toml, the extras' included, as written."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return list(project["dependencies"]) + [r for extra in
+                                            project["optional-dependencies"].values()
+                                            for r in extra]
+
+
+def _locked() -> dict[str, tuple[str, str]]:
+    """{package: (version, "lock file: line")} of both lock files."""
     locked = {}
     for lock in ("requirements.lock", "requirements-dev.lock"):
         for line in (ROOT / lock).read_text().splitlines():
             if line and not line.startswith("#"):
                 name, _, version = line.partition("==")
-                assert version, f"{lock}: {line!r} is not pinned with =="
-                locked[_name(name)] = version
-    names = {_name(r) for r in project["dependencies"]}
-    for extra in project["optional-dependencies"].values():
-        names |= {_name(r) for r in extra}
+                locked[_name(name)] = (version, f"{lock}: {line!r}")
+    return locked
+
+
+def test_lock_pins_every_dependency_exactly():
+    locked = _locked()
+    for version, where in locked.values():
+        assert version, f"{where} is not pinned with =="
+    names = {_name(r) for r in _requirements()}
     assert names <= set(locked), names - set(locked)
     core = {_name(l.partition("==")[0]) for l in (ROOT / "requirements.lock").read_text().split()}
     assert "pyspark" not in core  # the spark extra stays out of `make report`'s install
@@ -64,20 +71,11 @@ def test_lock_satisfies_the_bounds_of_pyproject():
     """A bound in pyproject.toml (sqlglot<29, jsonschema<4.25...) holds in the locks too."""
     from packaging.requirements import Requirement
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    locked = {}
-    for lock in ("requirements.lock", "requirements-dev.lock"):
-        for line in (ROOT / lock).read_text().splitlines():
-            if line and not line.startswith("#"):
-                name, _, version = line.partition("==")
-                locked[_name(name)] = version
-    wanted = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        wanted += extra
-    for text in wanted:
+    locked = _locked()
+    for text in _requirements():
         req = Requirement(text)
-        assert req.specifier.contains(locked[_name(req.name)], prereleases=True), \
-            f"{req.name}=={locked[_name(req.name)]} is outside {text!r}"
+        version, where = locked[_name(req.name)]
+        assert req.specifier.contains(version, prereleases=True), f"{where} is outside {text!r}"
 
 
 def test_reading_a_notebook_does_not_build_iri_parsers():
