@@ -116,7 +116,14 @@ def _run(command: str, cwd: Path, env: dict, timeout: int = 1200) -> subprocess.
         argv[0] = str(BIN / "crmlab")
     if argv[0] == "make":
         cwd = ROOT
-    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:  # say how far it got, not only that it was slow
+        def tail(b):
+            return (b.decode("utf-8", "replace") if isinstance(b, bytes) else b or "")[-4000:]
+        raise AssertionError(f"{command}: still running after {timeout} s\n--- stdout\n"
+                             f"{tail(exc.stdout)}\n--- stderr\n{tail(exc.stderr)}") from None
 
 
 def distinct_commands() -> list[str]:

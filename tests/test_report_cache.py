@@ -358,6 +358,42 @@ def test_concurrent_builds_of_one_profile_both_succeed(project, frozen_code):
     assert len(Cache(store).entries()) == 3  # two chapters, one rendering: no duplicates
 
 
+def test_the_report_fonts_are_made_by_one_process_while_the_others_wait(tmp_path):
+    """On a new machine every build needs the lite CJK fonts (half a CPU minute to make). Two
+    processes ask for them while a third holds the font folder's lock: both must wait, then
+    take the fonts made meanwhile instead of each making its own copy."""
+    import fcntl
+    import time
+
+    from crmlab.plots import font_files
+    from crmlab.report.fonts import FONTS_ENV
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    env = {**os.environ, FONTS_ENV: str(fonts), "PYTHONPATH": str(ROOT)}
+    script = ("from crmlab.report.fonts import lite_fonts\n"
+              "print(sorted(p.read_bytes()[:40].decode() for p in lite_fonts().values()))")
+    errs = [tmp_path / f"err{i}.txt" for i in range(2)]
+    with open(fonts / ".lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        procs = [subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=open(err, "w")) for err in errs]
+        deadline = time.monotonic() + 120
+        while not all(e.exists() and "waiting for it" in e.read_text() for e in errs):
+            assert time.monotonic() < deadline, [e.read_text() for e in errs]
+            assert all(p.poll() is None for p in procs), [e.read_text() for e in errs]
+            time.sleep(0.2)
+        # the holder "makes" the fonts: stand-in bytes that nobody else would write
+        for kind, src in font_files().items():
+            (fonts / f"{src.stem}-{src.stat().st_size}-lite.otf").write_text(f"made once {kind}")
+        fcntl.flock(held, fcntl.LOCK_UN)
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    for p, err in zip(procs, errs):
+        assert p.returncode == 0, err.read_text()[-2000:]
+        assert "(once, about" not in err.read_text()  # it made none itself
+    assert outs == ["['made once sans', 'made once serif']\n"] * 2
+
+
 # --------------------------------------------------------------------------------------------
 # the store
 # --------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from ..errors import BuildError, CrmlabError, ParameterError
 from ..notebook import META, notebook_parameters
 from . import assemble as asm
 from . import bibliography
-from .cache import Cache, Fingerprints, file_digest, source_digest
+from .cache import Cache, Fingerprints, file_digest, file_lock, source_digest
 from .cache import resolve as resolve_cache
 from .chapters import discover
 from .execute import Progress, RunResult, execute_all, execute_cached
@@ -102,28 +102,23 @@ class OutputFolder:
     def __init__(self, root: Path, stream=None):
         self.root = Path(root)
         self.stream = stream
-        self._fh = None
+        self._lock = None
+
+    def _say_waiting(self) -> None:
+        if self.stream is not None:
+            print(f"crmlab: another build is writing {self.root}; waiting for it…",
+                  file=self.stream, flush=True)
 
     def __enter__(self) -> "OutputFolder":
         self.root.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.root / ".lock", "a+")
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            return self
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if self.stream is not None:
-                print(f"crmlab: another build is writing {self.root}; waiting for it…",
-                      file=self.stream, flush=True)
-            fcntl.flock(self._fh, fcntl.LOCK_EX)
+        self._lock = file_lock(self.root / ".lock", on_wait=self._say_waiting)
+        self._lock.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._fh is not None:
-            self._fh.close()  # releases the lock
-            self._fh = None
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
 
     @property
     def builds(self) -> Path:

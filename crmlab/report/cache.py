@@ -105,6 +105,25 @@ def default_size() -> int:
     return parse_size(value) if value else DEFAULT_SIZE
 
 
+@contextlib.contextmanager
+def file_lock(path: Path, on_wait=None):
+    """Hold an exclusive lock on the file ``path`` (made if missing) inside the block; other
+    processes asking for it wait. ``on_wait()`` is called once if the lock is busy, before
+    waiting (to tell the user why nothing happens). The lock dies with its process, so a
+    killed build never leaves it held. Not POSIX: no lock (writes stay atomic by rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
 # --------------------------------------------------------------------------------------------
 # fingerprints
 # --------------------------------------------------------------------------------------------
@@ -320,17 +339,8 @@ class Cache:
             raise ValueError(f"bad cache entry {kind}/{key}")
         return self.root / kind / key[:2] / key
 
-    @contextlib.contextmanager
     def _locked(self):
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+") as fh:
-            if fcntl is not None:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+        return file_lock(self.root / ".lock")
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, kind: str, key: str, needs: Iterable[str] = ()) -> Entry | None:
