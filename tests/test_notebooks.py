@@ -243,6 +243,8 @@ def test_clv_findings_equal_crmlab(runs):
     best = min(bics, key=bics.get)
     # the model that wins by BIC is the one P(alive), CLV and the holdout findings come from
     assert f["model_used"] == best and f["best_model_bic"] == fitted[best].name
+    [keywords] = _outputs(_ok(runs, "en/03_clv"), "keywords")  # the abstract names it too
+    assert fitted[best].name in keywords["words"]["en"] and f"{fitted[best].name}模型" in keywords["words"]["zh"]
     chosen = fitted[best]
     gg = crmlab.clv.fit("gammagamma", summary)
     assert f["mean_p_alive"] == pytest.approx(float(chosen.p_alive(summary).mean()), rel=1e-6)

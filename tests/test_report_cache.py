@@ -394,6 +394,23 @@ def test_the_report_fonts_are_made_by_one_process_while_the_others_wait(tmp_path
     assert outs == ["['made once sans', 'made once serif']\n"] * 2
 
 
+def _marker_seen_by_a_worker():
+    from crmlab.report import concurrency
+
+    return getattr(concurrency, "marker_set_by_the_parent", None)
+
+
+def test_pdf_and_font_workers_are_started_afresh_not_forked(monkeypatch):
+    """A build process has threads (DuckDB's, jemalloc's), and a child forked from it can
+    deadlock on a lock one of them held; the workers start as new processes instead, so they
+    see nothing the parent changed in memory."""
+    from crmlab.report import concurrency
+
+    monkeypatch.setattr(concurrency, "marker_set_by_the_parent", "inherited", raising=False)
+    with concurrency.process_pool(1) as pool:
+        assert pool.submit(_marker_seen_by_a_worker).result(timeout=120) is None
+
+
 # --------------------------------------------------------------------------------------------
 # the store
 # --------------------------------------------------------------------------------------------

@@ -36,8 +36,9 @@ from ..errors import BuildError, CrmlabError, ParameterError
 from ..notebook import META, notebook_parameters
 from . import assemble as asm
 from . import bibliography
-from .cache import Cache, Fingerprints, file_digest, file_lock, source_digest
+from .cache import Cache, Fingerprints, file_digest, source_digest
 from .cache import resolve as resolve_cache
+from .concurrency import file_lock, process_pool
 from .chapters import discover
 from .execute import Progress, RunResult, execute_all, execute_cached
 from .profiles import ChapterRun, load_profile, parse_overrides, plan, project_path
@@ -347,11 +348,9 @@ def _write_pdfs(todo: dict[str, tuple[Path, Path]], jobs: int) -> None:
     """Render PDFs, in parallel processes when there are several (font subsetting is CPU-bound)."""
     from .pdf import lite_fonts
 
-    lite_fonts()  # make the cached fonts once, before the workers race for them
+    lite_fonts()  # made (or waited for) once, before the workers start
     if len(todo) > 1 and jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        with process_pool(min(jobs, len(todo))) as pool:
             list(pool.map(_pdf_from_file, *zip(*todo.values())))
     else:
         for html_path, pdf_path in todo.values():

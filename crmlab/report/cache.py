@@ -61,11 +61,8 @@ from typing import Any, Iterable
 import nbformat
 
 from ..errors import ParameterError
+from .concurrency import file_lock
 
-try:  # POSIX; elsewhere writes stay atomic (rename) but eviction is not serialised
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None
 
 #: Bump when the entry layout or the key recipe changes.
 FORMAT = 1
@@ -103,25 +100,6 @@ def parse_size(text: str | int) -> int:
 def default_size() -> int:
     value = os.environ.get(SIZE_ENV)
     return parse_size(value) if value else DEFAULT_SIZE
-
-
-@contextlib.contextmanager
-def file_lock(path: Path, on_wait=None):
-    """Hold an exclusive lock on the file ``path`` (made if missing) inside the block; other
-    processes asking for it wait. ``on_wait()`` is called once if the lock is busy, before
-    waiting (to tell the user why nothing happens). The lock dies with its process, so a
-    killed build never leaves it held. Not POSIX: no lock (writes stay atomic by rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if on_wait is not None:
-                    on_wait()
-                fcntl.flock(fh, fcntl.LOCK_EX)
-        yield  # closing the file releases the lock
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,13 +25,13 @@ import os
 import re
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
 from ..plots import font_files
-from .cache import default_root, file_lock
+from .cache import default_root
+from .concurrency import file_lock, process_pool
 
 FAMILIES = {"serif": "CrmlabSerif", "sans": "CrmlabSans"}
 STYLE_ID = "crmlab-fonts"
@@ -120,7 +120,7 @@ def lite_fonts() -> dict[str, Path]:
         if todo:
             print(f"crmlab: making the report fonts in {cdir} (once, about half a minute)…",
                   file=sys.stderr, flush=True)
-            with ProcessPoolExecutor(max_workers=min(2, len(todo))) as pool:
+            with process_pool(len(todo)) as pool:
                 list(pool.map(_make_lite, *zip(*todo)))
     return out
 
