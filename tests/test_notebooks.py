@@ -257,6 +257,11 @@ def test_clv_findings_equal_crmlab(runs):
     cohorts = crmlab.datasets.load_retention_cohorts()
     sbg = crmlab.clv.fit("sbg", cohorts["regular"].loc[:7], n_customers=1000)
     assert f["sbg_derl"] == pytest.approx(float(sbg.derl(0.1)), rel=1e-9)
+    # the cohorts are counted in years, and the sentence says so (never a bare "period")
+    [derl] = [o["text"] for o in _outputs(_ok(runs, "en/03_clv"), "finding") if o["key"] == "sbg_derl"]
+    assert cohorts.attrs["time_unit"] == "year"
+    assert f"{f['sbg_derl']:.2f} 年" in derl["zh"] and f"{f['sbg_derl']:.2f} 期" not in derl["zh"]
+    assert f"{f['sbg_derl']:.2f} years" in derl["en"] and "period" not in derl["en"]
 
 
 def test_segment_findings_plausible(runs):
