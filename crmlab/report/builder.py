@@ -18,6 +18,7 @@ under ``.builds/`` until the next one.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import os
@@ -103,7 +104,7 @@ class OutputFolder:
     def __init__(self, root: Path, stream=None):
         self.root = Path(root)
         self.stream = stream
-        self._lock = None
+        self._held = contextlib.ExitStack()
 
     def _say_waiting(self) -> None:
         if self.stream is not None:
@@ -112,14 +113,11 @@ class OutputFolder:
 
     def __enter__(self) -> "OutputFolder":
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = file_lock(self.root / ".lock", on_wait=self._say_waiting)
-        self._lock.__enter__()
+        self._held.enter_context(file_lock(self.root / ".lock", on_wait=self._say_waiting))
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._lock is not None:
-            self._lock.__exit__(None, None, None)
-            self._lock = None
+        self._held.close()  # releases the lock
 
     @property
     def builds(self) -> Path:

@@ -106,16 +106,18 @@ def lite_fonts() -> dict[str, Path]:
     (a report and handouts at once, test workers) wait for them instead of each spending the
     same CPU minutes on their own copies."""
     cdir = cache_dir()
+    sources = font_files()
     out = {kind: cdir / f"{src.stem}-{src.stat().st_size}-lite.otf"
-           for kind, src in font_files().items()}
+           for kind, src in sources.items()}
     if all(dst.exists() for dst in out.values()):
         return out
+
     def waiting():
         print(f"crmlab: another process is making the report fonts in {cdir} (once); "
               "waiting for it…", file=sys.stderr, flush=True)
 
     with file_lock(cdir / ".lock", on_wait=waiting):
-        todo = [(str(font_files()[kind]), str(dst)) for kind, dst in out.items()
+        todo = [(str(sources[kind]), str(dst)) for kind, dst in out.items()
                 if not dst.exists()]  # another process may have made them while we waited
         if todo:
             print(f"crmlab: making the report fonts in {cdir} (once, about half a minute)…",
